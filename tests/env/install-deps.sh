@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian package amqpprox needs to build, test, demo and benchmark.
+# Idempotent: installs only what is missing; runs apt-get as root or through sudo.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake make pkg-config g++ clang libclang-rt-14-dev clang-format
+  libboost-dev libsqlite3-dev sqlite3 libpcap-dev libcli11-dev catch2
+  libexpected-dev libssl-dev nlohmann-json3-dev libfmt-dev
+  # a real broker and real clients for the integration tests and the demo
+  rabbitmq-server python3-pika amqp-tools librabbitmq-dev
+  # packet capture and dissection (samples, agreement tests), baselines for benchmarks
+  tcpdump tshark haproxy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "install-deps: missing packages (${missing[*]}) and not root, no sudo: install them by hand" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+# tshark asks whether non-root users may capture; answer it so no prompt appears.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | "${sudo[@]}" debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
