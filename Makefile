@@ -1,0 +1,45 @@
+# The two commands a newcomer needs:
+#   make demo   install what is missing, build, and show the tools at work
+#   make test   install what is missing, build (ASan/UBSan), start a throwaway RabbitMQ,
+#               run every test, stop it
+# Others: make build, make bench, make fuzz, make format, make clean.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 600
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo bench fuzz format clean
+
+all: build
+
+deps:
+	@tests/env/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/release -j $(JOBS)
+
+test: deps
+	cmake -S . -B $(BUILD)/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQPPROX_SANITIZE=ON \
+	      -DAMQPPROX_WERROR=ON -DAMQPPROX_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/test -j $(JOBS)
+	tests/run.sh $(BUILD)/test
+
+demo: build
+	samples/demo.sh $(BUILD)/release
+
+bench: build
+	tests/bench/run.sh $(BUILD)/release
+
+fuzz: deps
+	CXX=clang++ cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQPPROX_FUZZ=ON \
+	      -DAMQPPROX_TESTS=OFF -DAMQPPROX_BENCH=OFF
+	cmake --build $(BUILD)/fuzz -j $(JOBS)
+	tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,197 @@
+#include "field_table.hpp"
+
+#include <bit>
+
+#include "constants.hpp"
+#include "reader.hpp"
+#include "writer.hpp"
+
+namespace amqpprox::amqp {
+namespace {
+
+constexpr std::string_view kTypeLetters = "tbBsuIilfdDSATFVx";
+static_assert(kTypeLetters.size() == std::variant_size_v<FieldValue::Variant>);
+
+void read_value(Reader& r, FieldValue& out, int depth);
+void write_value(Writer& w, const FieldValue& value);
+
+void read_array(Reader& r, FieldArray& array, int depth) {
+    const auto size = r.u32();
+    const auto body = r.take(size);
+    Reader items(body, r.position() - body.size());
+    while (r.ok() && items.ok() && !items.at_end()) {
+        read_value(items, array.emplace_back(), depth);
+    }
+    if (!items.ok()) r.fail(items.error());
+}
+
+void read_value(Reader& r, FieldValue& out, int depth) {
+    const auto letter = r.u8();
+    if (!r.ok()) return;
+    auto& v = out.value;
+    switch (letter) {
+        case 't':
+            v = r.u8() != 0;
+            break;
+        case 'b':
+            v = static_cast<std::int8_t>(r.u8());
+            break;
+        case 'B':
+            v = r.u8();
+            break;
+        case 's':
+            v = static_cast<std::int16_t>(r.u16());
+            break;
+        case 'u':
+            v = r.u16();
+            break;
+        case 'I':
+            v = static_cast<std::int32_t>(r.u32());
+            break;
+        case 'i':
+            v = r.u32();
+            break;
+        case 'l':
+            v = static_cast<std::int64_t>(r.u64());
+            break;
+        case 'f':
+            v = std::bit_cast<float>(r.u32());
+            break;
+        case 'd':
+            v = std::bit_cast<double>(r.u64());
+            break;
+        case 'D': {
+            const auto scale = r.u8();
+            v = Decimal{scale, static_cast<std::int32_t>(r.u32())};
+            break;
+        }
+        case 'S':
+            v = std::string(r.long_str());
+            break;
+        case 'T':
+            v = Timestamp{r.u64()};
+            break;
+        case 'V':
+            v = Void{};
+            break;
+        case 'x': {
+            const auto bytes = r.take(r.u32());
+            v = ByteArray{Bytes(bytes.begin(), bytes.end())};
+            break;
+        }
+        case 'A':
+        case 'F':
+            if (depth + 1 > kMaxFieldNesting) {
+                r.fail(Errc::nesting_too_deep, static_cast<std::uint32_t>(depth + 1));
+                return;
+            }
+            if (letter == 'A') {
+                read_array(r, v.emplace<FieldArray>(), depth + 1);
+            } else {
+                read_field_table(r, v.emplace<FieldTable>(), depth + 1);
+            }
+            break;
+        default: {
+            // Report the offset of the type octet itself.
+            Error error{Errc::unknown_field_type, r.position() - 1, letter};
+            r.fail(error);
+        }
+    }
+}
+
+template <typename T>
+void write_scalar(Writer& w, const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+        w.u8(v ? 1 : 0);
+    } else if constexpr (std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t>) {
+        w.u8(static_cast<std::uint8_t>(v));
+    } else if constexpr (std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::uint16_t>) {
+        w.u16(static_cast<std::uint16_t>(v));
+    } else if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::uint32_t>) {
+        w.u32(static_cast<std::uint32_t>(v));
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        w.u64(static_cast<std::uint64_t>(v));
+    } else if constexpr (std::is_same_v<T, float>) {
+        w.u32(std::bit_cast<std::uint32_t>(v));
+    } else if constexpr (std::is_same_v<T, double>) {
+        w.u64(std::bit_cast<std::uint64_t>(v));
+    } else if constexpr (std::is_same_v<T, Decimal>) {
+        w.u8(v.scale);
+        w.u32(static_cast<std::uint32_t>(v.value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        w.long_str(v);
+    } else if constexpr (std::is_same_v<T, Timestamp>) {
+        w.u64(v.seconds);
+    } else if constexpr (std::is_same_v<T, Void>) {
+    } else if constexpr (std::is_same_v<T, ByteArray>) {
+        w.u32(static_cast<std::uint32_t>(v.bytes.size()));
+        w.bytes(v.bytes);
+    } else if constexpr (std::is_same_v<T, FieldTable>) {
+        write_field_table(w, v);
+    } else if constexpr (std::is_same_v<T, FieldArray>) {
+        const auto start = w.begin_length();
+        for (const auto& item : v)
+            write_value(w, item);
+        w.end_length(start);
+    }
+}
+
+void write_value(Writer& w, const FieldValue& value) {
+    w.u8(static_cast<std::uint8_t>(value.type_letter()));
+    std::visit([&w](const auto& v) { write_scalar(w, v); }, value.value);
+}
+
+}  // namespace
+
+char FieldValue::type_letter() const {
+    return kTypeLetters[value.index()];
+}
+
+const FieldValue* FieldTable::find(std::string_view name) const {
+    for (const auto& entry : entries) {
+        if (entry.name == name) return &entry.value;
+    }
+    return nullptr;
+}
+
+void read_field_table(Reader& r, FieldTable& table, int depth) {
+    const auto size = r.u32();
+    const auto body = r.take(size);
+    Reader entries(body, r.position() - body.size());
+    while (r.ok() && entries.ok() && !entries.at_end()) {
+        auto& entry = table.entries.emplace_back();
+        entry.name = entries.short_str();
+        read_value(entries, entry.value, depth);
+    }
+    if (!entries.ok()) r.fail(entries.error());
+}
+
+void write_field_table(Writer& w, const FieldTable& table) {
+    const auto start = w.begin_length();
+    for (const auto& entry : table.entries) {
+        w.short_str(entry.name);
+        write_value(w, entry.value);
+    }
+    w.end_length(start);
+}
+
+Result<FieldTable> decode_field_table(ByteView data) {
+    Reader r(data);
+    FieldTable table;
+    read_field_table(r, table);
+    if (r.ok() && !r.at_end()) {
+        r.fail(Errc::trailing_bytes, static_cast<std::uint32_t>(r.remaining()));
+    }
+    if (!r.ok()) return tl::unexpected(r.error());
+    return table;
+}
+
+Result<Bytes> encode_field_table(const FieldTable& table) {
+    Bytes out;
+    Writer w(out);
+    write_field_table(w, table);
+    if (!w.ok()) return tl::unexpected(w.error());
+    return out;
+}
+
+}  // namespace amqpprox::amqp

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for SECONDS, seeded from the recorded samples.
+#   tests/fuzz/run.sh FUZZ_BUILD_DIR [SECONDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$1
+seconds=${2:-600}
+corpus=$build/corpus/amqp_codec
+/usr/bin/python3 "$root/tests/fuzz/make_corpus.py" "$root/samples/amqp" "$corpus"
+"$build/tests/fuzz/fuzz_amqp_codec" "$corpus" -max_len=4096 -max_total_time="$seconds" \
+  -print_final_stats=1 -artifact_prefix="$build/crash-"
