@@ -1,9 +1,11 @@
 // Decode throughput on a realistic mixed stream: publishes with ~200-byte bodies and
 // properties, deliveries, acks, a heartbeat now and then. Measures (1) splitting into frames,
 // (2) splitting plus decoding every method and content header, on one core.
+//   bench_decode [MESSAGES] [REPEATS] [DUMP_FILE]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "formats/amqp/content.hpp"
@@ -107,6 +109,12 @@ int main(int argc, char** argv) {
     const auto stream = make_stream(messages);
     const double mb = static_cast<double>(stream.size()) / 1e6;
     std::printf("stream: %d messages, %.1f MB\n", messages, mb);
+    if (argc > 3) {
+        // The same bytes for the baselines (tshark via stream_to_pcap.py, amqp-analyze decode).
+        std::ofstream(argv[3], std::ios::binary)
+            .write(reinterpret_cast<const char*>(stream.data()),
+                   static_cast<std::streamsize>(stream.size()));
+    }
 
     Counts counts;
     const double split = best_seconds(repeats, [&] { counts = run(stream, Mode::split); });

@@ -1,10 +1,33 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of a Release build and prints the machine they ran on.
+# Runs the benchmarks of a Release build, with same-run baselines, and prints the machine.
 #   tests/bench/run.sh BUILD_DIR
 set -euo pipefail
-build=${1:?usage: tests/bench/run.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: tests/bench/run.sh BUILD_DIR}" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+seconds() { /usr/bin/time -f %e "$@" 2>&1 > /dev/null | tail -n 1; }
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
-echo "compiler: $(c++ --version | head -n 1)"
+echo "compiler: $(c++ --version | head -n 1); $(tshark --version 2> /dev/null | head -n 1)"
 echo
-echo "== bench_decode (one core; best of 5)"
-taskset -c 0 "$build/tests/bench/bench_decode" 200000 5
+
+echo "== codec: split and decode a mixed stream in memory (one core, best of 5)"
+taskset -c 0 "$build/tests/bench/bench_decode" 200000 5 "$tmp/stream.bin"
+echo
+
+echo "== the same stream's first 40,000 messages end to end, one core each"
+taskset -c 0 "$build/tests/bench/bench_decode" 40000 1 "$tmp/small.bin" > /dev/null
+/usr/bin/python3 "$root/tests/bench/stream_to_pcap.py" "$tmp/small.bin" "$tmp/small.pcap"
+mb=$(stat -c %s "$tmp/small.bin" | awk '{printf "%.1f", $1 / 1e6}')
+frames=$(taskset -c 0 "$build/analyze/amqp-analyze" decode "$tmp/small.bin" | wc -l)
+t_ours=$(seconds taskset -c 0 "$build/analyze/amqp-analyze" decode "$tmp/small.bin")
+t_tshark=$(seconds taskset -c 0 tshark -r "$tmp/small.pcap" -d tcp.port==5672,amqp -T fields \
+  -e amqp.channel -e amqp.method.class -e amqp.method.method 2> /dev/null)
+tshark_frames=$(tshark -r "$tmp/small.pcap" -d tcp.port==5672,amqp -T fields -e amqp.type \
+  | tr ',' '\n' | grep -c .)
+printf '%-58s %8s %10s %12s\n' "command ($mb MB, AMQP frames seen)" seconds MB/s frames
+printf '%-58s %8s %10.1f %12s\n' "amqp-analyze decode STREAM > /dev/null" "$t_ours" \
+  "$(echo "$mb / $t_ours" | bc -l)" "$frames"
+printf '%-58s %8s %10.1f %12s\n' "tshark -r PCAP -T fields -e amqp.channel -e amqp.method.*" \
+  "$t_tshark" "$(echo "$mb / $t_tshark" | bc -l)" "$tshark_frames"

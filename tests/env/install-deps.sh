@@ -7,11 +7,11 @@ packages=(
   # build
   cmake make pkg-config g++ clang libclang-rt-14-dev clang-format
   libboost-dev libsqlite3-dev sqlite3 libpcap-dev libcli11-dev catch2
-  libexpected-dev libssl-dev nlohmann-json3-dev libfmt-dev
+  libexpected-dev libssl-dev nlohmann-json3-dev
   # a real broker and real clients for the integration tests and the demo
   rabbitmq-server python3-pika amqp-tools librabbitmq-dev
   # packet capture and dissection (samples, agreement tests), baselines for benchmarks
-  tcpdump tshark haproxy
+  tcpdump tshark haproxy time bc
 )
 
 missing=()
