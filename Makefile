@@ -17,7 +17,7 @@ deps:
 	@tests/env/install-deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release -DAMQPPROX_TESTS=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD)/release -j $(JOBS)
 
 test: deps

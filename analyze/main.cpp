@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze/decode_stream.hpp"
+#include "analyze/info.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"amqp-analyze: inspect AMQP 0.9.1 traffic recorded by amqpprox"};
@@ -22,10 +23,26 @@ int main(int argc, char** argv) {
     decode_cmd->add_flag("--show-secrets", decode.show_secrets,
                          "Print SASL passwords and secrets in clear");
 
+    amqpprox::analyze::InfoOptions info;
+    std::vector<std::string> captures;
+    auto* info_cmd = app.add_subcommand(
+        "info", "Describe capture files: format, policies, sessions, frames, time span, gaps");
+    info_cmd->add_option("FILE", captures, "Capture files")->required();
+    info_cmd->add_flag("--json", info.json, "One JSON object per file");
+
     CLI11_PARSE(app, argc, argv);
     if (app.get_subcommands().empty()) {
-        std::cerr << app.help() << "amqp-analyze: a command is required (decode)\n";
+        std::cerr << app.help() << "amqp-analyze: a command is required (decode, info)\n";
         return 2;
+    }
+    if (info_cmd->parsed()) {
+        int status = 0;
+        for (std::size_t i = 0; i < captures.size(); ++i) {
+            if (i > 0 && !info.json) std::cout << '\n';
+            status = std::max(
+                status, amqpprox::analyze::print_info(captures[i], std::cout, std::cerr, info));
+        }
+        return status;
     }
 
     if (path == "-")

@@ -1,0 +1,60 @@
+// What a capture keeps, set when it is opened: body policy, credential redaction, overflow
+// behaviour, flushing and rotation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+namespace amqpprox::capture {
+
+struct BodyPolicy {
+    enum class Kind : std::uint8_t { all, none, first };
+    Kind kind = Kind::all;
+    std::size_t bytes = 0;  // with Kind::first
+
+    // "all", "none" or a byte count ("256"); otherwise an error saying what is accepted.
+    static tl::expected<BodyPolicy, std::string> parse(std::string_view text);
+    std::string to_string() const;  // the form parse() accepts
+    // How many bytes of a body frame of `size` bytes to keep.
+    std::size_t keep(std::size_t size) const {
+        switch (kind) {
+            case Kind::all:
+                return size;
+            case Kind::none:
+                return 0;
+            case Kind::first:
+                return size < bytes ? size : bytes;
+        }
+        return size;
+    }
+    bool operator==(const BodyPolicy&) const = default;
+};
+
+// When the writer thread falls behind: drop frames and record the gap (never stalls the
+// proxy), or block the caller until there is room (for tests that must be complete).
+enum class OverflowPolicy : std::uint8_t { drop, block };
+
+struct Rotation {
+    std::uint64_t max_bytes = 0;      // start a new file past this size (0: never)
+    std::chrono::seconds max_age{0};  // or once a file is this old (0: never)
+    bool enabled() const { return max_bytes != 0 || max_age.count() != 0; }
+};
+
+struct WriterOptions {
+    BodyPolicy bodies;
+    bool redact_credentials = true;
+    OverflowPolicy overflow = OverflowPolicy::drop;
+    std::size_t queue_capacity = 1 << 16;           // frames waiting for the writer thread
+    std::chrono::milliseconds flush_interval{250};  // a live capture is at most this far behind
+    Rotation rotation;
+    std::string source = "proxy";  // what the frames come from: "proxy", a pcap path, ...
+    // Called on the writer thread after each commit with the total frames committed so far.
+    std::function<void(std::uint64_t committed_frames)> on_commit;
+};
+
+}  // namespace amqpprox::capture

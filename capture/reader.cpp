@@ -1,0 +1,290 @@
+#include "reader.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <variant>
+
+#include "sqlite.hpp"
+
+namespace amqpprox::capture {
+namespace {
+
+// A WHERE clause and its bound values, built from a filter.
+struct Where {
+    std::string sql;
+    std::vector<std::variant<std::int64_t, std::string>> values;
+
+    void add(const std::string& condition) {
+        sql += (sql.empty() ? " WHERE " : " AND ") + condition;
+    }
+    void bind(Statement& s) const {
+        int i = 1;
+        for (const auto& v : values) {
+            std::visit([&](const auto& x) { s.bind(i++, x); }, v);
+        }
+    }
+};
+
+std::string placeholders(std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i)
+        out += i == 0 ? "?" : ", ?";
+    return out;
+}
+
+Where frame_where(const RecordFilter& f) {
+    Where w;
+    if (!f.sessions.empty()) {
+        w.add("session IN (" + placeholders(f.sessions.size()) + ")");
+        for (const auto s : f.sessions)
+            w.values.emplace_back(static_cast<std::int64_t>(s));
+    }
+    if (f.vhost) {
+        w.add("session IN (SELECT id FROM sessions WHERE vhost = ?)");
+        w.values.emplace_back(*f.vhost);
+    }
+    if (f.channel) {
+        w.add("channel = ?");
+        w.values.emplace_back(std::int64_t{*f.channel});
+    }
+    if (!f.methods.empty()) {
+        w.add("method IN (" + placeholders(f.methods.size()) + ")");
+        for (const auto m : f.methods)
+            w.values.emplace_back(std::int64_t{m});
+    }
+    if (f.exchange) {
+        w.add("exchange = ?");
+        w.values.emplace_back(*f.exchange);
+    }
+    if (f.routing_key) {
+        w.add("routing_key = ?");
+        w.values.emplace_back(*f.routing_key);
+    }
+    if (f.queue) {
+        w.add("queue = ?");
+        w.values.emplace_back(*f.queue);
+    }
+    if (f.from_ns) {
+        w.add("ts_ns >= ?");
+        w.values.emplace_back(*f.from_ns);
+    }
+    if (f.to_ns) {
+        w.add("ts_ns < ?");
+        w.values.emplace_back(*f.to_ns);
+    }
+    return w;
+}
+
+int major_of(const std::string& version) {
+    int major = -1;
+    std::from_chars(version.data(), version.data() + version.size(), major);
+    return major;
+}
+
+}  // namespace
+
+CaptureReader::CaptureReader(std::string path, std::unique_ptr<Database> db, CaptureMeta meta)
+    : m_path(std::move(path)), m_db(std::move(db)), m_meta(std::move(meta)) {}
+CaptureReader::CaptureReader(CaptureReader&&) noexcept = default;
+CaptureReader& CaptureReader::operator=(CaptureReader&&) noexcept = default;
+CaptureReader::~CaptureReader() = default;
+
+tl::expected<CaptureReader, CaptureError> CaptureReader::open(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        return tl::unexpected(CaptureError{path + ": no such file"});
+    }
+    if (std::filesystem::is_directory(path, ec)) {
+        return tl::unexpected(CaptureError{path + ": is a directory, not a capture file"});
+    }
+    std::unique_ptr<Database> db;
+    CaptureMeta meta;
+    try {
+        db = std::make_unique<Database>(path, Database::Mode::read_only);
+        auto has_meta = db->prepare(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+        has_meta.step();
+        if (has_meta.integer(0) == 0) {
+            return tl::unexpected(CaptureError{
+                path + ": not an amqpprox capture (an SQLite file without a meta table)"});
+        }
+        auto rows = db->prepare("SELECT key, value FROM meta");
+        while (rows.step()) {
+            const auto key = rows.text(0);
+            auto value = rows.text(1);
+            if (key == "format")
+                meta.format = value;
+            else if (key == "format_version")
+                meta.format_version = value;
+            else if (key == "producer")
+                meta.producer = value;
+            else if (key == "producer_version")
+                meta.producer_version = value;
+            else if (key == "created_ns")
+                meta.created_ns = std::stoll(value);
+            else if (key == "source")
+                meta.source = value;
+            else if (key == "bodies")
+                meta.bodies = value;
+            else if (key == "redaction")
+                meta.redaction = value;
+            else if (key == "file_index")
+                meta.file_index = value;
+        }
+    } catch (const SqliteError& e) {
+        const std::string what = e.what();
+        if (what.find("file is not a database") != std::string::npos) {
+            return tl::unexpected(
+                CaptureError{path + ": not a capture file (not an SQLite database)"});
+        }
+        return tl::unexpected(CaptureError{what});
+    } catch (const std::exception& e) {
+        return tl::unexpected(CaptureError{path + ": unreadable meta data: " + e.what()});
+    }
+    if (meta.format != kFormatName) {
+        return tl::unexpected(
+            CaptureError{path + ": not an amqpprox capture (format '" + meta.format + "')"});
+    }
+    const int major = major_of(meta.format_version);
+    if (major < 1) {
+        return tl::unexpected(CaptureError{path + ": unreadable capture format version '" +
+                                           meta.format_version + "'"});
+    }
+    if (major > kFormatMajor) {
+        return tl::unexpected(CaptureError{
+            path + ": capture format " + meta.format_version + " is newer than this build reads (" +
+            std::to_string(kFormatMajor) + ".x); use a newer amqpprox"});
+    }
+    return CaptureReader(path, std::move(db), std::move(meta));
+}
+
+std::vector<SessionRow> CaptureReader::sessions(const RecordFilter& filter) const {
+    Where w;
+    if (!filter.sessions.empty()) {
+        w.add("id IN (" + placeholders(filter.sessions.size()) + ")");
+        for (const auto s : filter.sessions)
+            w.values.emplace_back(static_cast<std::int64_t>(s));
+    }
+    if (filter.vhost) {
+        w.add("vhost = ?");
+        w.values.emplace_back(*filter.vhost);
+    }
+    auto s = m_db->prepare(
+        "SELECT id, start_ns, end_ns, client_address, proxy_address, backend_address, backend, "
+        "vhost, user, connection_name, client_properties, server_properties, client_tls, "
+        "backend_tls, close_code, close_text, closed_by, frames, bytes, frames_lost FROM sessions" +
+        w.sql + " ORDER BY id");
+    w.bind(s);
+    std::vector<SessionRow> rows;
+    while (s.step()) {
+        SessionRow r;
+        r.start.id = static_cast<SessionId>(s.integer(0));
+        r.start.start_ns = s.integer(1);
+        r.end_ns = s.optional_integer(2);
+        r.start.client_address = s.text(3);
+        r.start.proxy_address = s.text(4);
+        r.start.backend_address = s.text(5);
+        r.start.backend = s.text(6);
+        r.vhost = s.text(7);
+        r.user = s.text(8);
+        r.connection_name = s.text(9);
+        r.client_properties = s.text(10);
+        r.server_properties = s.text(11);
+        r.start.client_tls = s.integer(12) != 0;
+        r.start.backend_tls = s.integer(13) != 0;
+        if (const auto code = s.optional_integer(14))
+            r.close_code = static_cast<std::uint16_t>(*code);
+        r.close_text = s.text(15);
+        r.closed_by = closed_by_from_string(s.text(16)).value_or(ClosedBy::unknown);
+        r.frames = static_cast<std::uint64_t>(s.integer(17));
+        r.bytes = static_cast<std::uint64_t>(s.integer(18));
+        r.frames_lost = static_cast<std::uint64_t>(s.integer(19));
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+std::vector<Gap> CaptureReader::gaps() const {
+    auto s = m_db->prepare(
+        "SELECT session, ts_ns, direction, frames, bytes, reason FROM gaps ORDER BY ts_ns, id");
+    std::vector<Gap> gaps;
+    while (s.step()) {
+        Gap g;
+        if (const auto session = s.optional_integer(0))
+            g.session = static_cast<SessionId>(*session);
+        g.ts_ns = s.integer(1);
+        if (const auto d = s.optional_integer(2)) g.direction = static_cast<Direction>(*d);
+        g.frames = static_cast<std::uint64_t>(s.integer(3));
+        g.bytes = static_cast<std::uint64_t>(s.integer(4));
+        g.reason =
+            s.text(5) == "missing bytes" ? GapReason::missing_bytes : GapReason::writer_overflow;
+        gaps.push_back(g);
+    }
+    return gaps;
+}
+
+CaptureTotals CaptureReader::totals() const {
+    CaptureTotals t;
+    auto sessions = m_db->prepare(
+        "SELECT count(*), count(*) FILTER (WHERE end_ns IS NULL), coalesce(sum(frames_lost), 0) "
+        "FROM sessions");
+    sessions.step();
+    t.sessions = static_cast<std::uint64_t>(sessions.integer(0));
+    t.open_sessions = static_cast<std::uint64_t>(sessions.integer(1));
+    auto frames = m_db->prepare(
+        "SELECT count(*), coalesce(sum(CASE WHEN type = 0 THEN size ELSE size + 8 END), 0), "
+        "coalesce(sum(length(payload)), 0), min(ts_ns), max(ts_ns) FROM frames");
+    frames.step();
+    t.frames = static_cast<std::uint64_t>(frames.integer(0));
+    t.wire_bytes = static_cast<std::uint64_t>(frames.integer(1));
+    t.stored_bytes = static_cast<std::uint64_t>(frames.integer(2));
+    t.first_ns = frames.optional_integer(3);
+    t.last_ns = frames.optional_integer(4);
+    auto gaps = m_db->prepare("SELECT count(*), coalesce(sum(frames), 0) FROM gaps");
+    gaps.step();
+    t.gaps = static_cast<std::uint64_t>(gaps.integer(0));
+    t.frames_lost = static_cast<std::uint64_t>(gaps.integer(1));
+    return t;
+}
+
+void CaptureReader::for_each(const RecordFilter& filter, RecordOrder order,
+                             const std::function<bool(const Record&)>& visit) const {
+    const auto w = frame_where(filter);
+    auto s = m_db->prepare(
+        "SELECT session, seq, ts_ns, direction, channel, type, method, size, exchange, "
+        "routing_key, queue, consumer_tag, delivery_tag, payload FROM frames" +
+        w.sql + (order == RecordOrder::session ? " ORDER BY session, seq" : " ORDER BY ts_ns, id"));
+    w.bind(s);
+    Record r;
+    while (s.step()) {
+        r.session = static_cast<SessionId>(s.integer(0));
+        r.seq = static_cast<std::uint64_t>(s.integer(1));
+        r.ts_ns = s.integer(2);
+        r.direction = static_cast<Direction>(s.integer(3));
+        r.channel = static_cast<std::uint16_t>(s.integer(4));
+        r.type = static_cast<amqp::FrameType>(s.integer(5));
+        r.method.reset();
+        if (const auto m = s.optional_integer(6)) r.method = static_cast<std::uint32_t>(*m);
+        r.size = static_cast<std::uint32_t>(s.integer(7));
+        r.exchange = s.optional_text(8);
+        r.routing_key = s.optional_text(9);
+        r.queue = s.optional_text(10);
+        r.consumer_tag = s.optional_text(11);
+        r.delivery_tag.reset();
+        if (const auto tag = s.optional_integer(12))
+            r.delivery_tag = static_cast<std::uint64_t>(*tag);
+        const auto payload = s.blob(13);
+        r.payload.assign(payload.begin(), payload.end());
+        if (!visit(r)) break;
+    }
+}
+
+std::uint64_t CaptureReader::count(const RecordFilter& filter) const {
+    const auto w = frame_where(filter);
+    auto s = m_db->prepare("SELECT count(*) FROM frames" + w.sql);
+    w.bind(s);
+    s.step();
+    return static_cast<std::uint64_t>(s.integer(0));
+}
+
+}  // namespace amqpprox::capture

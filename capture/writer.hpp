@@ -1,0 +1,122 @@
+// The capture writer: network threads hand it sessions and frames without waiting; one
+// background thread decodes what it must (indexed arguments, redaction, session facts) and
+// inserts in batched transactions. When the thread falls behind, frames are dropped and the
+// gap is recorded (or, with OverflowPolicy::block, the caller waits).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "formats/amqp/bytes.hpp"
+#include "formats/amqp/frame.hpp"
+#include "policy.hpp"
+#include "record.hpp"
+
+namespace amqpprox::capture {
+
+class FileStore;
+
+struct WriterStats {
+    std::uint64_t frames_submitted = 0;
+    std::uint64_t frames_dropped = 0;
+    std::uint64_t frames_committed = 0;
+    std::uint64_t payload_bytes_committed = 0;
+    std::uint64_t commits = 0;
+    std::uint64_t files = 0;
+    std::int64_t writer_cpu_ns = 0;  // CPU time of the writer thread
+    std::string error;               // set when the writer stopped on a disk or database error
+};
+
+class CaptureWriter {
+public:
+    // Creates the capture file (or the first of a rotation: NAME.0001.EXT) and starts the
+    // writer thread. Throws SqliteError when the file exists or cannot be created.
+    explicit CaptureWriter(std::string path, WriterOptions options = {});
+    ~CaptureWriter();
+    CaptureWriter(const CaptureWriter&) = delete;
+    CaptureWriter& operator=(const CaptureWriter&) = delete;
+
+    // All of these are safe from any thread and return without touching the disk.
+    void start_session(const SessionStart& start);
+    void set_backend(SessionId session, std::string backend, std::string address, bool tls);
+    // Copies the frame (its body cut to the body policy). False when it was dropped.
+    bool record_frame(SessionId session, Direction direction, amqp::FrameType type,
+                      std::uint16_t channel, amqp::ByteView payload, std::int64_t ts_ns = 0);
+    void end_session(SessionId session, std::int64_t end_ns = 0, ClosedBy who = ClosedBy::unknown);
+
+    // Blocks until everything submitted so far is committed.
+    void flush();
+    // Flushes, stops the thread and closes the file; idempotent.
+    void close();
+
+    WriterStats stats() const;
+    std::vector<std::string> files() const;
+
+private:
+    struct Backend {
+        SessionId session;
+        std::string name;
+        std::string address;
+        bool tls;
+    };
+    struct End {
+        SessionId session;
+        std::int64_t end_ns;
+        ClosedBy who;
+    };
+    struct Flush {
+        std::shared_ptr<std::promise<void>> done;
+    };
+    using Event = std::variant<SessionStart, Record, Backend, End, Flush>;
+    struct Dropped {
+        std::int64_t first_ts_ns = 0;
+        std::uint64_t frames = 0;
+        std::uint64_t bytes = 0;
+    };
+
+    void push(Event event);
+    void run();
+    void write_batch(std::vector<Event>& batch, std::map<SessionId, Dropped>& dropped);
+    void apply(Record& record);
+    void rotate_if_due();
+    void open_next_file();
+    std::string file_name(std::uint64_t index) const;
+
+    const std::string m_path;
+    const WriterOptions m_options;
+
+    // Shared with producers, guarded by m_mutex.
+    mutable std::mutex m_mutex;
+    std::condition_variable m_work;
+    std::condition_variable m_space;
+    std::vector<Event> m_pending;
+    std::size_t m_pending_frames = 0;
+    std::unordered_map<SessionId, std::uint64_t> m_next_seq;
+    std::map<SessionId, Dropped> m_dropped;
+    bool m_stopping = false;
+    bool m_failed = false;
+    WriterStats m_stats;
+    std::vector<std::string> m_files;
+
+    // Writer thread only.
+    std::unique_ptr<FileStore> m_store;
+    std::uint64_t m_file_index = 0;
+    std::int64_t m_file_opened_ns = 0;
+    std::unordered_map<SessionId, SessionRow> m_sessions;  // open sessions
+
+    std::thread m_thread;
+};
+
+std::int64_t now_ns();
+
+}  // namespace amqpprox::capture
