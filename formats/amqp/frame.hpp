@@ -63,6 +63,7 @@ public:
     std::uint32_t frame_max() const { return m_frame_max; }
     // Bytes fed but not yet returned as frames.
     std::size_t buffered() const { return m_buffer.size() - m_read; }
+    ByteView pending() const { return ByteView(m_buffer).subspan(m_read); }
     // Stream offset of the next byte next() will look at.
     std::uint64_t offset() const { return m_offset; }
 

@@ -1,0 +1,324 @@
+#include "session.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+
+#include "log.hpp"
+
+namespace amqpprox::proxy {
+namespace {
+
+using amqp::HandshakeStep;
+using capture::Direction;
+using Next = HandshakeStep::Next;
+
+constexpr std::size_t kReadSize = 16 * 1024;
+
+std::string text_of(const tcp::endpoint& endpoint) {
+    return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+std::string remote_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string("?") : text_of(endpoint);
+}
+
+// The next complete frame from `socket`, reading as needed; views are valid until the next
+// read. Throws on socket errors (end of stream included).
+awaitable<amqp::Result<amqp::FrameView>> read_frame(tcp::socket& socket,
+                                                    amqp::FrameSplitter& splitter) {
+    std::vector<std::byte> buffer(kReadSize);
+    while (true) {
+        auto frame = splitter.next();
+        if (!frame) co_return tl::unexpected(frame.error());
+        if (*frame) co_return **frame;
+        const auto n = co_await socket.async_read_some(asio::buffer(buffer), use_awaitable);
+        splitter.feed(amqp::ByteView(buffer.data(), n));
+    }
+}
+
+amqp::FieldValue text_value(std::string text) {
+    return amqp::FieldValue{std::move(text)};
+}
+
+}  // namespace
+
+Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& environment)
+    : m_client(std::move(client)),
+      m_broker(m_client.get_executor()),
+      m_deadline(m_client.get_executor()),
+      m_config(std::move(config)),
+      m_environment(environment),
+      m_recorder(capture::SessionStart{}),
+      m_client_address(remote_of(m_client)) {
+    boost::system::error_code ec;
+    const auto local = m_client.local_endpoint(ec);
+    m_recorder = SessionRecorder(capture::SessionStart{
+        .id = m_config.id,
+        .start_ns = capture::now_ns(),
+        .client_address = m_client_address,
+        .proxy_address = ec ? std::string() : text_of(local),
+    });
+}
+
+Session::~Session() {
+    if (!m_recorder.chosen()) {
+        // Never routed (a failed handshake): recorded by the captures that take any session.
+        m_recorder.choose(m_environment.captures_for(m_config.id, m_vhost, "", m_client_address),
+                          "", "");
+    }
+    m_recorder.end(m_closed_by);
+    m_environment.session_ended(m_config.id);
+}
+
+void Session::start() {
+    asio::co_spawn(m_client.get_executor(), run_session(shared_from_this()),
+                   [id = m_config.id](std::exception_ptr error) {
+                       if (!error) return;
+                       try {
+                           std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                           log(LogLevel::error, "session " + std::to_string(id) + ": " + e.what());
+                       }
+                   });
+}
+
+void Session::force_disconnect() {
+    asio::dispatch(m_client.get_executor(), [self = shared_from_this()] { self->close_sockets(); });
+}
+
+void Session::close_sockets() {
+    boost::system::error_code ignored;
+    m_deadline.cancel();
+    m_client.shutdown(tcp::socket::shutdown_both, ignored);
+    m_client.close(ignored);
+    m_broker.shutdown(tcp::socket::shutdown_both, ignored);
+    m_broker.close(ignored);
+}
+
+void Session::record(Direction direction, const amqp::FrameView& frame) {
+    m_recorder.frame(direction, frame.type, frame.channel, frame.payload);
+    if (frame.type != amqp::FrameType::method || m_closed_by != capture::ClosedBy::unknown) return;
+    const auto id = amqp::peek_method_id(frame.payload);
+    if (id && *id == amqp::ConnectionClose::id) {
+        m_closed_by = direction == Direction::client_to_broker ? capture::ClosedBy::client
+                                                               : capture::ClosedBy::broker;
+    }
+}
+
+void Session::record_output(const amqp::Bytes& bytes) {
+    amqp::ByteView rest(bytes);
+    while (auto frame = amqp::parse_frame(rest, 0)) {
+        if (!*frame) break;
+        record(Direction::broker_to_client, **frame);
+        rest = rest.subspan((*frame)->wire_size());
+    }
+}
+
+std::optional<amqp::Error> Session::drain(Direction direction) {
+    auto& splitter = direction == Direction::client_to_broker ? m_from_client : m_from_broker;
+    while (true) {
+        auto frame = splitter.next();
+        if (!frame) return frame.error();
+        if (!*frame) return std::nullopt;
+        record(direction, **frame);
+    }
+}
+
+awaitable<> send(tcp::socket& socket, const amqp::Bytes& bytes) {
+    if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
+}
+
+// Tells the client why the proxy closes, records it, and lets the destructor do the rest.
+awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::string text) {
+    auto& s = *session;
+    log(LogLevel::warning, "session " + std::to_string(s.id()) + " from " + s.m_client_address +
+                               ": closing with " + std::to_string(code) + ": " + text);
+    const auto close = amqp::connection_close_frame(code, text);
+    s.record_output(close);
+    if (s.m_closed_by == capture::ClosedBy::unknown || s.m_closed_by == capture::ClosedBy::broker) {
+        s.m_closed_by = capture::ClosedBy::proxy;
+    }
+    co_await send(s.m_client, close);
+}
+
+awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
+    auto& s = *session;
+    const bool from_client = direction == Direction::client_to_broker;
+    auto& from = from_client ? s.m_client : s.m_broker;
+    auto& to = from_client ? s.m_broker : s.m_client;
+    std::vector<std::byte> buffer(kReadSize);
+    try {
+        while (true) {
+            const auto n = co_await from.async_read_some(asio::buffer(buffer), use_awaitable);
+            (from_client ? s.m_from_client : s.m_from_broker)
+                .feed(amqp::ByteView(buffer.data(), n));
+            if (const auto error = s.drain(direction)) {
+                if (from_client) {
+                    co_await refuse(session, error->reply_code(), error->message());
+                } else {
+                    log(LogLevel::error,
+                        "session " + std::to_string(s.id()) +
+                            ": broker sent a malformed frame: " + error->message());
+                }
+                break;
+            }
+            co_await asio::async_write(to, asio::buffer(buffer.data(), n), use_awaitable);
+        }
+    } catch (const boost::system::system_error&) {
+        // End of stream or a reset on either socket: the session is over.
+    }
+    s.close_sockets();
+}
+
+awaitable<> run_session(std::shared_ptr<Session> session) {
+    auto& s = *session;
+    const auto id_text = "session " + std::to_string(s.id());
+    s.m_deadline.expires_after(s.m_config.handshake_timeout);
+    s.m_deadline.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) {
+            log(LogLevel::warning, "session " + std::to_string(self->id()) +
+                                       ": handshake not finished in time, dropped");
+            self->close_sockets();
+        }
+    });
+    try {
+        // 1. The client's half: header, Start, Start-Ok, Tune, Tune-Ok, Open.
+        amqp::ServerHandshake server(s.m_config.handshake);
+        while (true) {
+            auto frame = co_await read_frame(s.m_client, s.m_from_client);
+            HandshakeStep step;
+            if (!frame) {
+                step = server.on_error(frame.error());
+            } else {
+                s.record(Direction::client_to_broker, *frame);
+                step = frame->type == amqp::FrameType::protocol_header
+                           ? server.on_protocol_header(
+                                 *amqp::parse_protocol_header(frame->payload).value())
+                           : server.on_frame(*frame);
+            }
+            s.record_output(step.output);
+            co_await send(s.m_client, step.output);
+            if (step.next == Next::close) {
+                if (step.close_code && s.m_closed_by == capture::ClosedBy::unknown) {
+                    s.m_closed_by = capture::ClosedBy::proxy;
+                }
+                log(LogLevel::info, id_text + " from " + s.m_client_address +
+                                        ": handshake ended: " + step.close_text);
+                s.close_sockets();
+                co_return;
+            }
+            if (step.next == Next::done) break;
+        }
+        s.m_vhost = server.open().virtual_host;
+
+        // 2. Routing and failover.
+        auto candidates = s.m_environment.route(s.m_vhost);
+        if (!candidates) {
+            co_await refuse(session, amqp::reply::resource_error, candidates.error());
+            s.close_sockets();
+            co_return;
+        }
+        tcp::resolver resolver(s.m_client.get_executor());
+        std::string failures;
+        const BackendCandidate* chosen = nullptr;
+        for (const auto& candidate : *candidates) {
+            boost::system::error_code ec;
+            const auto endpoints =
+                co_await resolver.async_resolve(candidate.host, std::to_string(candidate.port),
+                                                asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                failures +=
+                    " " + candidate.name + " (" + candidate.host + ": " + ec.message() + ")";
+                continue;
+            }
+            for (const auto& entry : endpoints) {
+                co_await s.m_broker.async_connect(entry.endpoint(),
+                                                  asio::redirect_error(use_awaitable, ec));
+                if (!ec) break;
+                failures += " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
+                            ec.message() + ")";
+                boost::system::error_code ignored;
+                s.m_broker.close(ignored);
+            }
+            if (!ec) {
+                chosen = &candidate;
+                break;
+            }
+        }
+        if (chosen == nullptr) {
+            co_await refuse(
+                session, amqp::reply::resource_error,
+                "RESOURCE_ERROR - no backend reachable for vhost '" + s.m_vhost + "':" + failures);
+            s.close_sockets();
+            co_return;
+        }
+        s.m_client.set_option(tcp::no_delay(true));
+        s.m_broker.set_option(tcp::no_delay(true));
+        const auto broker_address = remote_of(s.m_broker);
+        s.m_recorder.choose(
+            s.m_environment.captures_for(s.id(), s.m_vhost, chosen->name, s.m_client_address),
+            chosen->name, broker_address);
+        log(LogLevel::info, id_text + ": " + s.m_client_address + " -> " + chosen->name + " " +
+                                broker_address + " vhost '" + s.m_vhost + "'");
+
+        // 3. The broker's half: the client's Start-Ok (with where it came from), Tune-Ok, Open.
+        auto start_ok = server.start_ok();
+        auto& properties = start_ok.client_properties.entries;
+        properties.push_back({"amqpprox_client", text_value(s.m_client_address)});
+        boost::system::error_code ec;
+        const auto egress = s.m_broker.local_endpoint(ec);
+        properties.push_back(
+            {"amqpprox_host", text_value(s.m_config.proxy_hostname + ":" +
+                                         (ec ? "?" : std::to_string(egress.port())))});
+        amqp::ClientHandshake client({start_ok, server.tuned(), server.open()});
+        co_await send(s.m_broker, client.start());
+        while (true) {
+            auto frame = co_await read_frame(s.m_broker, s.m_from_broker);
+            const auto step = frame ? client.on_frame(*frame) : client.on_error(frame.error());
+            co_await send(s.m_broker, step.output);
+            if (step.next == Next::close) {
+                if (const auto& refusal = client.refusal()) {
+                    // The broker's own words (a 403 login refusal, a 530 vhost refusal).
+                    const auto close =
+                        amqp::connection_close_frame(refusal->reply_code, refusal->reply_text,
+                                                     {refusal->class_id, refusal->method_id});
+                    s.record_output(close);
+                    s.m_closed_by = capture::ClosedBy::broker;
+                    co_await send(s.m_client, close);
+                } else {
+                    co_await refuse(session, amqp::reply::connection_forced,
+                                    "CONNECTION_FORCED - " + step.close_text);
+                }
+                s.close_sockets();
+                co_return;
+            }
+            if (step.next == Next::done) break;
+        }
+        s.record_output(client.open_ok_frame());
+        co_await send(s.m_client, client.open_ok_frame());
+        s.m_deadline.cancel();
+
+        // 4. Pass-through. Bytes that arrived behind the handshake go first.
+        const auto frame_max = server.tuned().frame_max;
+        s.m_from_client.set_frame_max(frame_max);
+        s.m_from_broker.set_frame_max(frame_max);
+        const amqp::Bytes early_client(s.m_from_client.pending().begin(),
+                                       s.m_from_client.pending().end());
+        const amqp::Bytes early_broker(s.m_from_broker.pending().begin(),
+                                       s.m_from_broker.pending().end());
+        s.drain(Direction::client_to_broker);
+        s.drain(Direction::broker_to_client);
+        co_await send(s.m_broker, early_client);
+        co_await send(s.m_client, early_broker);
+        asio::co_spawn(s.m_client.get_executor(), pump(session, Direction::broker_to_client),
+                       asio::detached);
+        co_await pump(session, Direction::client_to_broker);
+    } catch (const boost::system::system_error& e) {
+        log(LogLevel::debug, id_text + ": " + e.what());
+        s.close_sockets();
+    }
+}
+
+}  // namespace amqpprox::proxy

@@ -1,0 +1,40 @@
+// Records one session into the captures that want it. Frames seen before the routing is
+// known (the handshake) are held and written once the captures are chosen, so every capture
+// holds its sessions from the very first protocol header.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "capture/writer.hpp"
+
+namespace amqpprox::proxy {
+
+class SessionRecorder {
+public:
+    explicit SessionRecorder(capture::SessionStart start) : m_start(std::move(start)) {}
+
+    void frame(capture::Direction direction, amqp::FrameType type, std::uint16_t channel,
+               amqp::ByteView payload);
+    // The captures that record this session (possibly none); held frames are written now.
+    void choose(std::vector<std::shared_ptr<capture::CaptureWriter>> writers,
+                const std::string& backend, const std::string& backend_address);
+    void end(capture::ClosedBy who);
+    bool recording() const { return !m_writers.empty(); }
+    bool chosen() const { return m_chosen; }
+
+private:
+    struct Held {
+        capture::Direction direction;
+        amqp::FrameType type;
+        std::uint16_t channel;
+        amqp::Bytes payload;
+        std::int64_t ts_ns;
+    };
+    capture::SessionStart m_start;
+    bool m_chosen = false;
+    std::vector<Held> m_held;
+    std::vector<std::shared_ptr<capture::CaptureWriter>> m_writers;
+};
+
+}  // namespace amqpprox::proxy

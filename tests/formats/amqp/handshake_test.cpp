@@ -1,0 +1,171 @@
+#include "formats/amqp/handshake.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace amqpprox::amqp;
+using Next = HandshakeStep::Next;
+
+namespace {
+
+// The frames in `bytes`, decoded.
+std::vector<Method> methods_in(const Bytes& bytes) {
+    std::vector<Method> out;
+    ByteView rest(bytes);
+    while (!rest.empty()) {
+        auto frame = parse_frame(rest, 0).value();
+        REQUIRE(frame);
+        out.push_back(decode_method(frame->payload).value());
+        rest = rest.subspan(frame->wire_size());
+    }
+    return out;
+}
+
+// A frame to feed in: the encoding must outlive the view.
+struct Input {
+    Bytes bytes;
+    FrameView view() const { return parse_frame(bytes, 0).value().value(); }
+};
+
+Input method_frame(const Method& m, std::uint16_t channel = 0) {
+    Input in;
+    append_method_frame(in.bytes, channel, m);
+    return in;
+}
+
+ConnectionClose close_in(const HandshakeStep& step) {
+    const auto methods = methods_in(step.output);
+    REQUIRE(methods.size() == 1);
+    return std::get<ConnectionClose>(methods[0]);
+}
+
+}  // namespace
+
+TEST_CASE("the server handshake runs header, Start, Tune, Open", "[handshake]") {
+    ServerHandshake server({});
+    auto step = server.on_protocol_header(kProtocolHeader091);
+    CHECK(step.next == Next::more);
+    const auto start = std::get<ConnectionStart>(methods_in(step.output).at(0));
+    CHECK(start.version_minor == 9);
+    CHECK(start.mechanisms == "PLAIN AMQPLAIN");
+
+    const ConnectionStartOk start_ok{
+        .mechanism = "PLAIN", .response = std::string("\0u\0p", 4), .locale = "en_US"};
+    step = server.on_frame(method_frame(start_ok).view());
+    CHECK(step.next == Next::more);
+    CHECK(std::get<ConnectionTune>(methods_in(step.output).at(0)).frame_max == kDefaultFrameMax);
+
+    step = server.on_frame(
+        method_frame(ConnectionTuneOk{.channel_max = 100, .frame_max = 65536, .heartbeat = 30})
+            .view());
+    CHECK(step.next == Next::more);
+    CHECK(step.output.empty());
+    Input heartbeat;
+    encode_frame(FrameType::heartbeat, 0, {}, heartbeat.bytes);
+    CHECK(server.on_frame(heartbeat.view()).next == Next::more);
+
+    step = server.on_frame(method_frame(ConnectionOpen{.virtual_host = "orders"}).view());
+    CHECK(step.next == Next::done);
+    CHECK(server.open().virtual_host == "orders");
+    CHECK(server.start_ok() == start_ok);
+    CHECK(server.tuned() == TuneParameters{100, 65536, 30});
+}
+
+TEST_CASE("the server handshake refuses what a broker would", "[handshake]") {
+    ServerHandshake server({});
+    SECTION("an unsupported protocol header gets ours back") {
+        ProtocolHeader amqp10{{std::byte{'A'}, std::byte{'M'}, std::byte{'Q'}, std::byte{'P'},
+                               std::byte{0}, std::byte{1}, std::byte{0}, std::byte{0}}};
+        const auto step = server.on_protocol_header(amqp10);
+        CHECK(step.next == Next::close);
+        CHECK(step.output ==
+              Bytes(kProtocolHeader091.bytes.begin(), kProtocolHeader091.bytes.end()));
+    }
+    SECTION("not AMQP at all gets ours back too") {
+        const auto step = server.on_error(Error{Errc::bad_protocol_header, 0, 'G'});
+        CHECK(step.next == Next::close);
+        CHECK(step.output.size() == 8);
+    }
+    server.on_protocol_header(kProtocolHeader091);
+    SECTION("a frame on a channel before Open: 504") {
+        const auto step = server.on_frame(method_frame(ChannelOpen{}, 1).view());
+        CHECK(step.next == Next::close);
+        CHECK(close_in(step).reply_code == 504);
+        CHECK(step.close_code == 504);
+    }
+    SECTION("the wrong method: 503 naming it") {
+        const auto step = server.on_frame(method_frame(ConnectionOpen{.virtual_host = "/"}).view());
+        CHECK(close_in(step).reply_code == 503);
+        CHECK(close_in(step).reply_text ==
+              "COMMAND_INVALID - Connection.Open during the handshake");
+    }
+    SECTION("a content frame: 505") {
+        Input body;
+        encode_frame(FrameType::body, 0, as_bytes("x"), body.bytes);
+        CHECK(close_in(server.on_frame(body.view())).reply_code == 505);
+    }
+    SECTION("a malformed frame: its reply code") {
+        CHECK(close_in(server.on_error(Error{Errc::bad_frame_end, 30, 0x41})).reply_code == 501);
+    }
+    SECTION("a Tune-Ok above what was offered: 530") {
+        server.on_frame(method_frame(ConnectionStartOk{.mechanism = "PLAIN"}).view());
+        const auto step = server.on_frame(
+            method_frame(ConnectionTuneOk{.channel_max = 2047, .frame_max = 1 << 20}).view());
+        CHECK(close_in(step).reply_code == 530);
+        CHECK(close_in(step).class_id == 10);
+        CHECK(close_in(step).method_id == 31);
+    }
+    SECTION("the client closing: Close-Ok") {
+        const auto step = server.on_frame(
+            method_frame(ConnectionClose{.reply_code = 200, .reply_text = "bye"}).view());
+        CHECK(step.next == Next::close);
+        CHECK(std::holds_alternative<ConnectionCloseOk>(methods_in(step.output).at(0)));
+    }
+}
+
+TEST_CASE("the client handshake replays the client's choices to the broker", "[handshake]") {
+    const ClientHandshake::Config config{
+        .start_ok = ConnectionStartOk{.mechanism = "PLAIN", .response = "r", .locale = "en_US"},
+        .tuned = {2047, 131072, 30},
+        .open = ConnectionOpen{.virtual_host = "/"}};
+    ClientHandshake client(config);
+    CHECK(client.start() ==
+          Bytes(kProtocolHeader091.bytes.begin(), kProtocolHeader091.bytes.end()));
+    auto step =
+        client.on_frame(method_frame(ConnectionStart{.mechanisms = "AMQPLAIN PLAIN"}).view());
+    CHECK(methods_in(step.output) == std::vector<Method>{config.start_ok});
+    step = client.on_frame(
+        method_frame(ConnectionTune{.channel_max = 2047, .frame_max = 131072, .heartbeat = 60})
+            .view());
+    CHECK(methods_in(step.output) ==
+          std::vector<Method>{ConnectionTuneOk{2047, 131072, 30}, config.open});
+    const auto open_ok = method_frame(ConnectionOpenOk{});
+    step = client.on_frame(open_ok.view());
+    CHECK(step.next == Next::done);
+    CHECK(client.open_ok_frame() == open_ok.bytes);
+}
+
+TEST_CASE("the client handshake relays a broker's refusal", "[handshake]") {
+    ClientHandshake client({.start_ok = ConnectionStartOk{.mechanism = "PLAIN"}});
+    client.on_frame(method_frame(ConnectionStart{.mechanisms = "PLAIN"}).view());
+    const auto step = client.on_frame(
+        method_frame(
+            ConnectionClose{.reply_code = 403, .reply_text = "ACCESS_REFUSED - Login was refused"})
+            .view());
+    CHECK(step.next == Next::close);
+    REQUIRE(client.refusal());
+    CHECK(client.refusal()->reply_code == 403);
+    CHECK(std::holds_alternative<ConnectionCloseOk>(methods_in(step.output).at(0)));
+}
+
+TEST_CASE("a broker that cannot take the client's limits is refused", "[handshake]") {
+    ClientHandshake client(
+        {.start_ok = ConnectionStartOk{.mechanism = "PLAIN"}, .tuned = {2047, 131072, 60}});
+    client.on_frame(method_frame(ConnectionStart{.mechanisms = "PLAIN"}).view());
+    const auto step = client.on_frame(
+        method_frame(ConnectionTune{.channel_max = 2047, .frame_max = 65536}).view());
+    CHECK(step.next == Next::close);
+    CHECK(step.close_text == "broker frame_max 65536 is below the client's 131072");
+    ClientHandshake other({.start_ok = ConnectionStartOk{.mechanism = "EXTERNAL"}});
+    CHECK(other.on_frame(method_frame(ConnectionStart{.mechanisms = "PLAIN"}).view()).close_text ==
+          "broker does not offer the client's mechanism EXTERNAL");
+}
