@@ -1,79 +1,148 @@
 #include "daemon.hpp"
 
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include <unistd.h>
 
+#include "control_socket.hpp"
 #include "log.hpp"
 #include "server.hpp"
 
 namespace amqpprox::proxy {
+namespace {
+
+tl::expected<std::vector<std::string>, std::string> resolve(const std::string& host) {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    const auto results = resolver.resolve(host, "", ec);
+    if (ec) return tl::unexpected(ec.message());
+    std::vector<std::string> addresses;
+    for (const auto& entry : results)
+        addresses.push_back(entry.endpoint().address().to_string());
+    return addresses;
+}
+
+// Runs one command as if sent to the control socket; its reply goes to the log.
+void run_command(control::CommandInterpreter& interpreter, const std::string& line,
+                 const std::string& origin) {
+    const auto reply = interpreter.execute(line);
+    if (!reply.text.empty()) log(LogLevel::info, origin + ": " + line + ": " + reply.text);
+}
+
+// Waits until every session has finished its Close exchange, or `patience` has passed.
+awaitable<> sessions_gone(Server* server, std::chrono::seconds patience) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!server->connections().empty() && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(50));
+        co_await timer.async_wait(use_awaitable);
+    }
+}
+
+}  // namespace
 
 int run_daemon(const DaemonOptions& options) {
     set_console_log_level(static_cast<LogLevel>(options.verbosity));
-    std::shared_ptr<capture::CaptureWriter> capture;
+    control::ConfigStore store;
+    asio::io_context io(options.threads);
+    asio::io_context control_io(1);
+    auto network_work = asio::make_work_guard(io);
+
+    char hostname[256] = "";
+    gethostname(hostname, sizeof hostname - 1);
+    Server server(io, store,
+                  ServerOptions{options.listen_address,
+                                std::chrono::milliseconds(options.handshake_timeout_ms), hostname});
+    control::CommandInterpreter interpreter(store, server, resolve);
+
+    // EXIT, SIGINT, SIGTERM: stop listening, close sessions with Connection.Close, give them
+    // a moment, then stop and flush the captures.
+    bool stopping = false;
+    std::function<void()> begin_exit = [&] {
+        if (stopping) return;
+        stopping = true;
+        log(LogLevel::info,
+            "exiting: closing " + std::to_string(server.connections().size()) + " sessions");
+        asio::co_spawn(control_io, sessions_gone(&server, std::chrono::seconds(3)),
+                       [&](std::exception_ptr) {
+                           network_work.reset();
+                           io.stop();
+                           control_io.stop();
+                       });
+    };
+    server.set_exit_handler([&] { asio::post(control_io, begin_exit); });
+
+    std::unique_ptr<ControlSocket> control;
+    try {
+        control =
+            std::make_unique<ControlSocket>(control_io, options.control_socket, interpreter, server,
+                                            std::chrono::milliseconds(options.cleanup_interval_ms));
+    } catch (const std::exception& e) {
+        std::cerr << "amqpprox: " << e.what() << '\n';
+        return 2;
+    }
     if (options.capture_file) {
         auto bodies = capture::BodyPolicy::parse(options.bodies);
         if (!bodies) {
             std::cerr << "amqpprox: --bodies: " << bodies.error() << '\n';
             return 2;
         }
-        capture::WriterOptions writer_options;
-        writer_options.bodies = *bodies;
-        try {
-            capture =
-                std::make_shared<capture::CaptureWriter>(*options.capture_file, writer_options);
-        } catch (const std::exception& e) {
-            std::cerr << "amqpprox: --capture: " << e.what() << '\n';
+        control::CaptureOptions capture;
+        capture.file = *options.capture_file;
+        capture.bodies = *bodies;
+        if (auto started = server.add_capture(capture); !started) {
+            std::cerr << "amqpprox: --capture: " << started.error() << '\n';
             return 2;
         }
     }
-
-    asio::io_context io(options.threads);
-    char hostname[256] = "";
-    gethostname(hostname, sizeof hostname - 1);
-    const BackendCandidate destination{"default-backend", *options.destination_host,
-                                       *options.destination_port};
-    BackendRouter router = [destination](const std::string&) {
-        return tl::expected<std::vector<BackendCandidate>, std::string>(
-            std::vector<BackendCandidate>{destination});
-    };
-    Server server(
-        io, std::move(router),
-        ServerOptions{std::chrono::milliseconds(options.handshake_timeout_ms),
-                      std::string(hostname) + " (:" + std::to_string(*options.listen_port) + ")"});
-    if (capture) server.add_capture(capture);
-    try {
-        server.listen(options.listen_address, *options.listen_port);
-    } catch (const std::exception& e) {
-        std::cerr << "amqpprox: cannot listen on " << options.listen_address << ":"
-                  << *options.listen_port << ": " << e.what() << '\n';
-        return 2;
+    if (options.config_file) {
+        std::ifstream config(*options.config_file);
+        if (!config) {
+            std::cerr << "amqpprox: --config: cannot read " << *options.config_file << '\n';
+            return 2;
+        }
+        for (std::string line; std::getline(config, line);) {
+            if (line.empty() || line[0] == '#') continue;
+            run_command(interpreter, line, *options.config_file);
+        }
     }
+    if (options.listen_port) {
+        // Simple mode is four commands, as in amqpprox.
+        const auto host = *options.destination_host;
+        const auto port = std::to_string(*options.destination_port);
+        for (const auto& line : {"BACKEND ADD_DNS default-backend none " + host + " " + port,
+                                 std::string("FARM ADD default round-robin default-backend"),
+                                 std::string("MAP DEFAULT default"),
+                                 "LISTEN START " + std::to_string(*options.listen_port)}) {
+            run_command(interpreter, line, "simple mode");
+        }
+    }
+    log(LogLevel::info, "control socket " + options.control_socket);
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::signal_set signals(control_io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
-        log(LogLevel::info, "signal " + std::to_string(signal) + ": stopping");
-        server.stop_listening();
-        server.disconnect_all();
-        io.stop();
+        log(LogLevel::info, "signal " + std::to_string(signal));
+        server.request_exit();
     });
     std::vector<std::thread> threads;
-    for (int i = 1; i < options.threads; ++i)
+    for (int i = 0; i < options.threads; ++i)
         threads.emplace_back([&io] { io.run(); });
-    io.run();
+    control_io.run();
+    network_work.reset();
+    io.stop();
     for (auto& t : threads)
         t.join();
-    server.remove_captures();
-    if (capture) {
-        capture->close();
-        const auto stats = capture->stats();
-        log(LogLevel::info, "capture " + *options.capture_file + ": " +
-                                std::to_string(stats.frames_committed) + " frames written, " +
-                                std::to_string(stats.frames_dropped) + " dropped");
+    for (const auto& info : server.captures()) {
+        log(LogLevel::info, "capture " + info.options.file + ": " +
+                                std::to_string(info.frames_written) + " frames written, " +
+                                std::to_string(info.frames_dropped) + " dropped");
     }
+    server.close_captures();
+    control.reset();
     return 0;
 }
 

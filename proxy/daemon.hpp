@@ -1,4 +1,5 @@
-// The amqpprox process: options, signals, threads, the server and its captures.
+// The amqpprox process: options, the control socket, network threads, signals, and the
+// order things stop in.
 #pragma once
 
 #include <cstdint>
@@ -8,18 +9,23 @@
 namespace amqpprox::proxy {
 
 struct DaemonOptions {
+    std::string control_socket = "/tmp/amqpprox";
+    std::string log_directory = "logs";
+    int cleanup_interval_ms = 1000;          // also the STAT LISTEN interval
+    std::optional<std::string> config_file;  // control commands, one a line, run at start
+    std::string listen_address = "0.0.0.0";  // where LISTEN START binds
+    // Simple mode: all three, or none.
     std::optional<std::uint16_t> listen_port;
-    std::string listen_address = "0.0.0.0";
     std::optional<std::string> destination_host;
     std::optional<std::uint16_t> destination_port;
-    std::optional<std::string> capture_file;
+    std::optional<std::string> capture_file;  // record every session
     std::string bodies = "all";
     int threads = 1;
     int handshake_timeout_ms = 10'000;
     int verbosity = 3;
 };
 
-// Runs until SIGINT or SIGTERM; returns the process exit status.
+// Runs until EXIT, SIGINT or SIGTERM; returns the process exit status.
 int run_daemon(const DaemonOptions& options);
 
 }  // namespace amqpprox::proxy

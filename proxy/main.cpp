@@ -6,43 +6,50 @@
 #include "proxy/daemon.hpp"
 
 int main(int argc, char** argv) {
-    CLI::App app{"amqpprox: an AMQP 0.9.1 proxy for RabbitMQ that records what passes through"};
+    CLI::App app{
+        "amqpprox: an AMQP 0.9.1 proxy for RabbitMQ that records what passes through.\n"
+        "Starts with nothing mapped and nothing listening; configure it through the control\n"
+        "socket (amqpprox_ctl SOCKET HELP), --config, or simple mode."};
     app.set_version_flag("--version", std::string("amqpprox ") + AMQPPROX_VERSION);
-    amqpprox::proxy::DaemonOptions options;
-    app.add_option("--listenPort", options.listen_port, "Simple mode: accept clients on this port")
-        ->check(CLI::Range(1, 65535));
-    app.add_option("--listenAddress", options.listen_address,
-                   "Simple mode: the address to listen on")
+    amqpprox::proxy::DaemonOptions o;
+    app.add_option("--controlSocket", o.control_socket, "UNIX socket for control commands")
         ->capture_default_str();
-    app.add_option("--destinationDNS", options.destination_host,
+    app.add_option("--logDirectory", o.log_directory, "Directory for log files")
+        ->capture_default_str();
+    app.add_option("--cleanupIntervalMs", o.cleanup_interval_ms,
+                   "Interval of housekeeping and of STAT LISTEN snapshots")
+        ->check(CLI::Range(10, 3600000))
+        ->capture_default_str();
+    app.add_option("--config", o.config_file, "Control commands to run at start, one a line");
+    app.add_option("--listenAddress", o.listen_address, "Address LISTEN START binds to")
+        ->capture_default_str();
+    app.add_option("--listenPort", o.listen_port, "Simple mode: accept clients on this port")
+        ->check(CLI::Range(1, 65535));
+    app.add_option("--destinationDNS", o.destination_host,
                    "Simple mode: the broker's host name or address");
-    app.add_option("--destinationPort", options.destination_port, "Simple mode: the broker's port")
+    app.add_option("--destinationPort", o.destination_port, "Simple mode: the broker's port")
         ->check(CLI::Range(1, 65535));
-    app.add_option("--capture", options.capture_file, "Record every session into this new file");
-    app.add_option("--bodies", options.bodies,
-                   "Body policy of --capture: all, none or a byte count")
+    app.add_option("--capture", o.capture_file, "Record every session into this new file");
+    app.add_option("--bodies", o.bodies, "Body policy of --capture: all, none or a byte count")
         ->capture_default_str();
-    app.add_option("--threads", options.threads, "Network threads")
+    app.add_option("--threads", o.threads, "Network threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    app.add_option("--handshakeTimeoutMs", options.handshake_timeout_ms,
+    app.add_option("--handshakeTimeoutMs", o.handshake_timeout_ms,
                    "Drop clients that have not opened a connection by then")
+        ->check(CLI::Range(100, 600000))
         ->capture_default_str();
-    app.add_option("-v,--verbosity", options.verbosity, "Console log level 0 (fatal) .. 5 (trace)")
+    app.add_option("-v,--verbosity", o.verbosity, "Console log level 0 (fatal) .. 5 (trace)")
         ->check(CLI::Range(0, 5))
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
-    const bool simple = options.listen_port || options.destination_host || options.destination_port;
-    if (simple && !(options.listen_port && options.destination_host && options.destination_port)) {
+    const int simple =
+        (o.listen_port ? 1 : 0) + (o.destination_host ? 1 : 0) + (o.destination_port ? 1 : 0);
+    if (simple != 0 && simple != 3) {
         std::cerr << "amqpprox: simple mode needs all of --listenPort, --destinationDNS and "
                      "--destinationPort\n";
         return 2;
     }
-    if (!simple) {
-        std::cerr << "amqpprox: nothing to do yet: use simple mode (--listenPort P "
-                     "--destinationDNS H --destinationPort Q); the control socket comes next\n";
-        return 2;
-    }
-    return amqpprox::proxy::run_daemon(options);
+    return amqpprox::proxy::run_daemon(o);
 }

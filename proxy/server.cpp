@@ -28,16 +28,42 @@ amqp::FieldTable server_properties() {
     }};
 }
 
+std::string without_port(const std::string& address) {
+    const auto colon = address.rfind(':');
+    return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+// The same session is in or out of a sample every time it is asked, and sessions spread
+// evenly: a multiplicative hash of the id.
+bool sampled(std::uint64_t session, double percent) {
+    if (percent >= 100.0) return true;
+    const auto bucket = (session * 0x9E3779B97F4A7C15ull) >> 40;  // 24 bits
+    return static_cast<double>(bucket) < percent / 100.0 * static_cast<double>(1u << 24);
+}
+
+control::ConnectionStats& add_session(control::ConnectionStats& stats, const Session& s) {
+    const auto& c = s.counters();
+    ++stats.active_connection_count;
+    stats.packets_received += c.in_packets;
+    stats.packets_sent += c.out_packets;
+    stats.frames_received += c.in_frames;
+    stats.frames_sent += c.out_frames;
+    stats.bytes_received += c.in_bytes;
+    stats.bytes_sent += c.out_bytes;
+    return stats;
+}
+
 }  // namespace
 
-Server::Server(asio::io_context& io, BackendRouter router, ServerOptions options)
+Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions options)
     : m_io(io),
-      m_router(std::move(router)),
+      m_config(config),
       m_options(std::move(options)),
       m_server_properties(server_properties()) {}
 
 Server::~Server() {
-    stop_listening();
+    (void)listen_stop(std::nullopt);
+    close_captures();
 }
 
 awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor) {
@@ -52,30 +78,6 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor)
         }
         server->start_session(std::move(socket));
     }
-}
-
-void Server::listen(const std::string& address, std::uint16_t port) {
-    const tcp::endpoint endpoint(asio::ip::make_address(address), port);
-    auto acceptor = std::make_shared<tcp::acceptor>(m_io);
-    acceptor->open(endpoint.protocol());
-    acceptor->set_option(tcp::acceptor::reuse_address(true));
-    acceptor->bind(endpoint);
-    acceptor->listen();
-    {
-        std::lock_guard lock(m_mutex);
-        m_acceptors.push_back(acceptor);
-    }
-    asio::co_spawn(m_io, accept_loop(this, acceptor), asio::detached);
-    log(LogLevel::info, "listening on " + address + ":" + std::to_string(port));
-}
-
-void Server::stop_listening() {
-    std::lock_guard lock(m_mutex);
-    for (auto& acceptor : m_acceptors) {
-        boost::system::error_code ignored;
-        acceptor->close(ignored);
-    }
-    m_acceptors.clear();
 }
 
 void Server::start_session(tcp::socket socket) {
@@ -93,48 +95,288 @@ void Server::start_session(tcp::socket socket) {
     session->start();
 }
 
-void Server::add_capture(std::shared_ptr<capture::CaptureWriter> writer) {
-    std::lock_guard lock(m_mutex);
-    m_captures.push_back(std::move(writer));
-}
-
-void Server::remove_captures() {
-    std::lock_guard lock(m_mutex);
-    m_captures.clear();
-}
-
-void Server::disconnect_all() {
+std::vector<std::shared_ptr<Session>> Server::live_sessions() const {
     std::vector<std::shared_ptr<Session>> sessions;
-    {
-        std::lock_guard lock(m_mutex);
-        for (auto& [id, weak] : m_sessions) {
-            if (auto s = weak.lock()) sessions.push_back(std::move(s));
-        }
-    }
-    for (auto& s : sessions)
-        s->force_disconnect();
-}
-
-std::size_t Server::session_count() const {
     std::lock_guard lock(m_mutex);
-    return m_sessions.size();
+    for (const auto& [id, weak] : m_sessions) {
+        if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+    return sessions;
 }
 
 tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std::string& vhost) {
-    return m_router(vhost);
+    auto route = m_config.route(vhost);
+    if (!route) return tl::unexpected(route.error());
+    std::vector<BackendCandidate> candidates;
+    for (const auto& backend : route->candidates) {
+        // ADD_DNS backends resolve on every connection; ADD backends use their stored address.
+        const auto& host = backend.dns || backend.ip.empty() ? backend.host : backend.ip;
+        candidates.push_back({backend.name, host, backend.port});
+    }
+    return candidates;
 }
 
-std::vector<std::shared_ptr<capture::CaptureWriter>> Server::captures_for(std::uint64_t,
-                                                                          const std::string&,
-                                                                          const std::string&,
-                                                                          const std::string&) {
+std::vector<std::shared_ptr<capture::CaptureWriter>> Server::captures_for(
+    std::uint64_t session, const std::string& vhost, const std::string& backend,
+    const std::string& client_address) {
+    std::vector<std::shared_ptr<capture::CaptureWriter>> writers;
     std::lock_guard lock(m_mutex);
-    return m_captures;
+    for (auto& c : m_captures) {
+        const auto& o = c.options;
+        if (o.vhost && *o.vhost != vhost) continue;
+        if (o.backend && *o.backend != backend) continue;
+        if (o.source && *o.source != without_port(client_address)) continue;
+        if (o.session && *o.session != session) continue;
+        if (!sampled(session, o.sample_percent)) continue;
+        ++c.sessions;
+        writers.push_back(c.writer);
+    }
+    return writers;
 }
 
 void Server::session_ended(std::uint64_t session) {
     std::lock_guard lock(m_mutex);
     m_sessions.erase(session);
+}
+
+control::Status Server::listen_start(std::uint16_t port, bool secure) {
+    if (secure) {
+        return tl::unexpected(
+            std::string("LISTEN START_SECURE: TLS listeners are not available "
+                        "in this build yet; use LISTEN START"));
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_acceptors.count(port) != 0) {
+            return tl::unexpected("Already listening on port " + std::to_string(port) + ".");
+        }
+    }
+    try {
+        const tcp::endpoint endpoint(asio::ip::make_address(m_options.listen_address), port);
+        auto acceptor = std::make_shared<tcp::acceptor>(m_io);
+        acceptor->open(endpoint.protocol());
+        acceptor->set_option(tcp::acceptor::reuse_address(true));
+        acceptor->bind(endpoint);
+        acceptor->listen();
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_acceptors.count(port) != 0) {
+                return tl::unexpected("Already listening on port " + std::to_string(port) + ".");
+            }
+            m_acceptors[port] = acceptor;
+        }
+        asio::co_spawn(m_io, accept_loop(this, acceptor), asio::detached);
+        log(LogLevel::info,
+            "listening on " + m_options.listen_address + ":" + std::to_string(port));
+        return {};
+    } catch (const boost::system::system_error& e) {
+        return tl::unexpected("Cannot listen on " + m_options.listen_address + ":" +
+                              std::to_string(port) + ": " + e.code().message());
+    }
+}
+
+control::Status Server::listen_stop(std::optional<std::uint16_t> port) {
+    std::lock_guard lock(m_mutex);
+    if (port && m_acceptors.count(*port) == 0) {
+        return tl::unexpected("Not listening on port " + std::to_string(*port) + ".");
+    }
+    for (auto it = m_acceptors.begin(); it != m_acceptors.end();) {
+        if (port && it->first != *port) {
+            ++it;
+            continue;
+        }
+        boost::system::error_code ignored;
+        it->second->close(ignored);
+        it = m_acceptors.erase(it);
+    }
+    return {};
+}
+
+std::vector<control::SessionSummary> Server::connections() {
+    std::vector<control::SessionSummary> out;
+    const auto now = capture::now_ns();
+    for (const auto& s : live_sessions()) {
+        const auto& c = s->counters();
+        control::SessionSummary summary;
+        summary.id = s->id();
+        summary.vhost = s->vhost();
+        summary.paused = s->paused();
+        summary.ingress_remote = s->client_address();
+        summary.ingress_local = without_port(s->proxy_address());
+        summary.egress_local = s->broker_local_address();
+        summary.egress_remote = s->broker_address();
+        summary.in_bytes = c.in_bytes;
+        summary.in_frames = c.in_frames;
+        summary.in_packets = c.in_packets;
+        summary.out_bytes = c.out_bytes;
+        summary.out_frames = c.out_frames;
+        summary.out_packets = c.out_packets;
+        summary.started_unix_s = s->started_ns() / 1'000'000'000;
+        summary.duration_s = (now - s->started_ns()) / 1'000'000'000;
+        out.push_back(std::move(summary));
+    }
+    return out;
+}
+
+control::Status Server::session_action(std::uint64_t id, control::SessionAction action) {
+    std::shared_ptr<Session> session;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_sessions.find(id);
+        if (it != m_sessions.end()) session = it->second.lock();
+    }
+    if (!session) return tl::unexpected(std::string("Session not found."));
+    switch (action) {
+        case control::SessionAction::force_disconnect:
+            session->force_disconnect();
+            return {};
+        case control::SessionAction::disconnect_graceful:
+            session->disconnect_graceful();
+            return {};
+        case control::SessionAction::pause:
+            session->set_paused(true);
+            return {};
+    }
+    return {};
+}
+
+control::Status Server::vhost_action(const std::string& vhost, control::VhostAction action) {
+    for (const auto& s : live_sessions()) {
+        if (s->vhost() != vhost) continue;
+        switch (action) {
+            case control::VhostAction::pause:
+                s->set_paused(true);
+                break;
+            case control::VhostAction::unpause:
+                // As amqpprox: held sessions connect now; established paused ones are
+                // disconnected (the vhost moved: clients reconnect to the new mapping).
+                if (s->paused_established()) {
+                    s->force_disconnect();
+                } else {
+                    s->set_paused(false);
+                }
+                break;
+            case control::VhostAction::backend_disconnect:
+                s->backend_disconnect();
+                break;
+            case control::VhostAction::force_disconnect:
+                s->force_disconnect();
+                break;
+        }
+    }
+    return {};
+}
+
+control::StatsSnapshot Server::stats() {
+    control::StatsSnapshot snapshot;
+    for (const auto& s : live_sessions()) {
+        add_session(snapshot.overall, *s);
+        add_session(snapshot.vhosts[s->vhost()], *s);
+        auto backend = s->broker_address();
+        for (auto& c : backend) {
+            if (c == ':') c = '_';  // StatsD keys cannot hold ':'
+        }
+        if (!backend.empty()) add_session(snapshot.backends[backend], *s);
+        add_session(snapshot.sources[without_port(s->client_address())], *s);
+    }
+    snapshot.captures = captures();
+    return snapshot;
+}
+
+control::Status Server::stat_send(const std::string&, std::uint16_t) {
+    return tl::unexpected(
+        std::string("STAT SEND: StatsD output is not available in this build yet"));
+}
+
+control::Status Server::stat_stop_send() {
+    return tl::unexpected(
+        std::string("STAT STOP SEND: StatsD output is not available in this build yet"));
+}
+
+control::Status Server::set_log_level(control::LogSink sink, int level) {
+    if (sink == control::LogSink::file) {
+        return tl::unexpected(
+            std::string("LOG FILE: file logging is not available in this build yet; "
+                        "use LOG CONSOLE"));
+    }
+    set_console_log_level(static_cast<LogLevel>(level));
+    return {};
+}
+
+control::Status Server::enable_hostname_mapping() {
+    return tl::unexpected(std::string("MAPHOSTNAME DNS: not available in this build yet"));
+}
+
+control::Status Server::add_capture(const control::CaptureOptions& options) {
+    capture::WriterOptions writer_options;
+    writer_options.bodies = options.bodies;
+    try {
+        auto writer = std::make_shared<capture::CaptureWriter>(options.file, writer_options);
+        std::lock_guard lock(m_mutex);
+        m_captures.push_back({options, std::move(writer), 0});
+        return {};
+    } catch (const std::exception& e) {
+        return tl::unexpected(std::string("Cannot start capture: ") + e.what());
+    }
+}
+
+control::Status Server::capture_start(const control::CaptureOptions& options) {
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& c : m_captures) {
+            if (c.options.file == options.file) {
+                return tl::unexpected("Already capturing into " + options.file + ".");
+            }
+        }
+    }
+    return add_capture(options);
+}
+
+tl::expected<std::vector<std::string>, std::string> Server::capture_stop(
+    const std::optional<std::string>& file) {
+    std::vector<ActiveCapture> stopping;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_captures.begin(); it != m_captures.end();) {
+            if (file && it->options.file != *file) {
+                ++it;
+                continue;
+            }
+            stopping.push_back(std::move(*it));
+            it = m_captures.erase(it);
+        }
+    }
+    if (file && stopping.empty()) return tl::unexpected("Not capturing into " + *file + ".");
+    std::vector<std::string> files;
+    for (auto& c : stopping) {
+        // Sessions still running keep a reference and end their rows; close() flushes what
+        // was submitted so far and any later frames count as dropped.
+        c.writer->close();
+        files.push_back(c.options.file);
+    }
+    return files;
+}
+
+void Server::close_captures() {
+    (void)capture_stop(std::nullopt);
+}
+
+std::vector<control::CaptureInfo> Server::captures() {
+    std::lock_guard lock(m_mutex);
+    std::vector<control::CaptureInfo> out;
+    for (const auto& c : m_captures) {
+        const auto stats = c.writer->stats();
+        out.push_back(
+            {c.options, c.sessions, stats.frames_committed, stats.frames_dropped, stats.error});
+    }
+    return out;
+}
+
+void Server::request_exit() {
+    (void)listen_stop(std::nullopt);
+    for (const auto& s : live_sessions())
+        s->disconnect_graceful();
+    if (m_exit_handler) m_exit_handler();
 }
 
 }  // namespace amqpprox::proxy

@@ -1,5 +1,6 @@
-// The proxy: listeners, the sessions they accept, the captures that record them. Runs on an
-// io_context with any number of threads; each session is serialized on its own strand.
+// The proxy: listeners, the sessions they accept, routing through the configuration, and the
+// captures that record sessions. It is the control plane's ControlTarget. Network work runs
+// on an io_context with any number of threads; each session is serialized on its own strand.
 #pragma once
 
 #include <cstdint>
@@ -10,52 +11,77 @@
 #include <vector>
 
 #include "asio.hpp"
-#include "backend.hpp"
+#include "proxy/control/config_store.hpp"
+#include "proxy/control/control_target.hpp"
 #include "session.hpp"
 
 namespace amqpprox::proxy {
 
 struct ServerOptions {
+    std::string listen_address = "0.0.0.0";  // where LISTEN START binds
     std::chrono::milliseconds handshake_timeout{10'000};
     std::string proxy_hostname;
 };
 
-class Server : public SessionEnvironment {
+class Server : public SessionEnvironment, public control::ControlTarget {
 public:
-    Server(asio::io_context& io, BackendRouter router, ServerOptions options);
+    Server(asio::io_context& io, control::ConfigStore& config, ServerOptions options);
     ~Server() override;
 
-    // Accepts AMQP clients on address:port (throws when the address cannot be bound).
-    void listen(const std::string& address, std::uint16_t port);
-    void stop_listening();
-    // Records every session from now on into `writer`.
-    void add_capture(std::shared_ptr<capture::CaptureWriter> writer);
-    void remove_captures();
-    // Closes every session's sockets.
-    void disconnect_all();
-    std::size_t session_count() const;
+    // Records matching sessions that open from now on (CAPTURE START, --capture).
+    control::Status add_capture(const control::CaptureOptions& options);
+    // Flushes and closes every capture.
+    void close_captures();
+    // Called once the proxy should stop: io_context work ends after this.
+    void set_exit_handler(std::function<void()> handler) { m_exit_handler = std::move(handler); }
 
+    // SessionEnvironment
     tl::expected<std::vector<BackendCandidate>, std::string> route(
         const std::string& vhost) override;
     std::vector<std::shared_ptr<capture::CaptureWriter>> captures_for(
         std::uint64_t session, const std::string& vhost, const std::string& backend,
         const std::string& client_address) override;
     void session_ended(std::uint64_t session) override;
+    bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
+
+    // ControlTarget
+    control::Status listen_start(std::uint16_t port, bool secure) override;
+    control::Status listen_stop(std::optional<std::uint16_t> port) override;
+    std::vector<control::SessionSummary> connections() override;
+    control::Status session_action(std::uint64_t id, control::SessionAction action) override;
+    control::Status vhost_action(const std::string& vhost, control::VhostAction action) override;
+    control::StatsSnapshot stats() override;
+    control::Status stat_send(const std::string& host, std::uint16_t port) override;
+    control::Status stat_stop_send() override;
+    control::Status set_log_level(control::LogSink sink, int level) override;
+    control::Status enable_hostname_mapping() override;
+    control::Status capture_start(const control::CaptureOptions& options) override;
+    tl::expected<std::vector<std::string>, std::string> capture_stop(
+        const std::optional<std::string>& file) override;
+    std::vector<control::CaptureInfo> captures() override;
+    void request_exit() override;
 
 private:
     friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor);
+    struct ActiveCapture {
+        control::CaptureOptions options;
+        std::shared_ptr<capture::CaptureWriter> writer;
+        std::uint64_t sessions = 0;
+    };
     void start_session(tcp::socket socket);
+    std::vector<std::shared_ptr<Session>> live_sessions() const;
 
     asio::io_context& m_io;
-    BackendRouter m_router;
+    control::ConfigStore& m_config;
     ServerOptions m_options;
     amqp::FieldTable m_server_properties;
+    std::function<void()> m_exit_handler;
 
     mutable std::mutex m_mutex;
-    std::vector<std::shared_ptr<tcp::acceptor>> m_acceptors;
+    std::map<std::uint16_t, std::shared_ptr<tcp::acceptor>> m_acceptors;
     std::map<std::uint64_t, std::weak_ptr<Session>> m_sessions;
     std::uint64_t m_next_id = 1;
-    std::vector<std::shared_ptr<capture::CaptureWriter>> m_captures;
+    std::vector<ActiveCapture> m_captures;
 };
 
 }  // namespace amqpprox::proxy

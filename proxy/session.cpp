@@ -23,6 +23,12 @@ std::string remote_of(const tcp::socket& socket) {
     return ec ? std::string("?") : text_of(endpoint);
 }
 
+std::string local_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto endpoint = socket.local_endpoint(ec);
+    return ec ? std::string() : text_of(endpoint);
+}
+
 // The next complete frame from `socket`, reading as needed; views are valid until the next
 // read. Throws on socket errors (end of stream included).
 awaitable<amqp::Result<amqp::FrameView>> read_frame(tcp::socket& socket,
@@ -47,17 +53,61 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
     : m_client(std::move(client)),
       m_broker(m_client.get_executor()),
       m_deadline(m_client.get_executor()),
+      m_resume(m_client.get_executor(), asio::steady_timer::time_point::max()),
+      m_client_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
+      m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
       m_recorder(capture::SessionStart{}),
-      m_client_address(remote_of(m_client)) {
-    boost::system::error_code ec;
-    const auto local = m_client.local_endpoint(ec);
+      m_client_address(remote_of(m_client)),
+      m_proxy_address(local_of(m_client)),
+      m_started_ns(capture::now_ns()) {
     m_recorder = SessionRecorder(capture::SessionStart{
         .id = m_config.id,
-        .start_ns = capture::now_ns(),
+        .start_ns = m_started_ns,
         .client_address = m_client_address,
-        .proxy_address = ec ? std::string() : text_of(local),
+        .proxy_address = m_proxy_address,
+    });
+}
+
+std::string Session::vhost() const {
+    std::lock_guard lock(m_mutex);
+    return m_vhost;
+}
+
+std::string Session::backend() const {
+    std::lock_guard lock(m_mutex);
+    return m_backend;
+}
+
+std::string Session::broker_address() const {
+    std::lock_guard lock(m_mutex);
+    return m_broker_address;
+}
+
+std::string Session::broker_local_address() const {
+    std::lock_guard lock(m_mutex);
+    return m_broker_local_address;
+}
+
+void Session::disconnect_graceful() {
+    asio::co_spawn(m_client.get_executor(), graceful_close(shared_from_this()), asio::detached);
+}
+
+void Session::set_paused(bool paused) {
+    asio::dispatch(m_client.get_executor(), [self = shared_from_this(), paused] {
+        self->m_paused = paused;
+        self->m_paused_flag = paused;
+        self->m_paused_established = paused && self->m_open;
+        if (!paused) self->m_resume.cancel();
+    });
+}
+
+void Session::backend_disconnect() {
+    asio::dispatch(m_client.get_executor(), [self = shared_from_this()] {
+        boost::system::error_code ignored;
+        self->m_broker.shutdown(tcp::socket::shutdown_both, ignored);
+        self->m_broker.close(ignored);
     });
 }
 
@@ -89,7 +139,11 @@ void Session::force_disconnect() {
 
 void Session::close_sockets() {
     boost::system::error_code ignored;
+    m_closed = true;
     m_deadline.cancel();
+    m_resume.cancel();
+    m_client_free.cancel();
+    m_broker_free.cancel();
     m_client.shutdown(tcp::socket::shutdown_both, ignored);
     m_client.close(ignored);
     m_broker.shutdown(tcp::socket::shutdown_both, ignored);
@@ -98,8 +152,17 @@ void Session::close_sockets() {
 
 void Session::record(Direction direction, const amqp::FrameView& frame) {
     m_recorder.frame(direction, frame.type, frame.channel, frame.payload);
-    if (frame.type != amqp::FrameType::method || m_closed_by != capture::ClosedBy::unknown) return;
+    ++(direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames);
+    if (frame.type != amqp::FrameType::method) return;
     const auto id = amqp::peek_method_id(frame.payload);
+    if (m_graceful && id) {
+        const bool close = *id == amqp::ConnectionClose::id;
+        const bool close_ok = *id == amqp::ConnectionCloseOk::id;
+        if (direction == Direction::client_to_broker && (close || close_ok))
+            m_client_closing = true;
+        if (direction == Direction::broker_to_client && close_ok) m_broker_closed = true;
+    }
+    if (m_closed_by != capture::ClosedBy::unknown) return;
     if (id && *id == amqp::ConnectionClose::id) {
         m_closed_by = direction == Direction::client_to_broker ? capture::ClosedBy::client
                                                                : capture::ClosedBy::broker;
@@ -129,6 +192,55 @@ awaitable<> send(tcp::socket& socket, const amqp::Bytes& bytes) {
     if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
 }
 
+// Writes to one side once no other write to it is in progress, so bytes the proxy adds (a
+// Close) never land inside a frame being passed through.
+awaitable<> write_to(std::shared_ptr<Session> session, bool to_client, amqp::ByteView bytes) {
+    auto& s = *session;
+    auto& busy = to_client ? s.m_writing_client : s.m_writing_broker;
+    auto& free = to_client ? s.m_client_free : s.m_broker_free;
+    while (busy) {
+        boost::system::error_code ignored;
+        co_await free.async_wait(asio::redirect_error(use_awaitable, ignored));
+    }
+    busy = true;
+    try {
+        co_await asio::async_write(to_client ? s.m_client : s.m_broker,
+                                   asio::buffer(bytes.data(), bytes.size()), use_awaitable);
+    } catch (...) {
+        busy = false;
+        free.cancel();
+        throw;
+    }
+    busy = false;
+    free.cancel();
+}
+
+awaitable<> graceful_close(std::shared_ptr<Session> session) {
+    auto& s = *session;
+    if (!s.m_open || s.m_graceful) {
+        s.close_sockets();
+        co_return;
+    }
+    s.m_graceful = true;
+    s.m_paused = false;
+    s.m_paused_flag = false;
+    s.m_resume.cancel();
+    if (s.m_closed_by == capture::ClosedBy::unknown) s.m_closed_by = capture::ClosedBy::proxy;
+    const auto close = amqp::connection_close_frame(amqp::reply::success, "OK");
+    s.record_output(close);
+    try {
+        co_await write_to(session, true, close);
+    } catch (const boost::system::system_error&) {
+        s.close_sockets();
+        co_return;
+    }
+    // A client that never answers still lets go of the broker, after a while.
+    s.m_deadline.expires_after(std::chrono::seconds(5));
+    s.m_deadline.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->close_sockets();
+    });
+}
+
 // Tells the client why the proxy closes, records it, and lets the destructor do the rest.
 awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::string text) {
     auto& s = *session;
@@ -139,20 +251,29 @@ awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::st
     if (s.m_closed_by == capture::ClosedBy::unknown || s.m_closed_by == capture::ClosedBy::broker) {
         s.m_closed_by = capture::ClosedBy::proxy;
     }
-    co_await send(s.m_client, close);
+    co_await write_to(session, true, close);
 }
 
 awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     auto& s = *session;
     const bool from_client = direction == Direction::client_to_broker;
     auto& from = from_client ? s.m_client : s.m_broker;
-    auto& to = from_client ? s.m_broker : s.m_client;
     std::vector<std::byte> buffer(kReadSize);
     try {
         while (true) {
             const auto n = co_await from.async_read_some(asio::buffer(buffer), use_awaitable);
+            // Paused: what was read waits here and nothing more is read, so TCP pushes back.
+            while (from_client && s.m_paused && !s.m_graceful && !s.m_closed) {
+                boost::system::error_code ignored;
+                co_await s.m_resume.async_wait(asio::redirect_error(use_awaitable, ignored));
+            }
+            if (s.m_closed) break;
             (from_client ? s.m_from_client : s.m_from_broker)
                 .feed(amqp::ByteView(buffer.data(), n));
+            auto& bytes = from_client ? s.m_counters.in_bytes : s.m_counters.out_bytes;
+            auto& packets = from_client ? s.m_counters.in_packets : s.m_counters.out_packets;
+            bytes += n;
+            ++packets;
             if (const auto error = s.drain(direction)) {
                 if (from_client) {
                     co_await refuse(session, error->reply_code(), error->message());
@@ -163,7 +284,17 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 }
                 break;
             }
-            co_await asio::async_write(to, asio::buffer(buffer.data(), n), use_awaitable);
+            if (s.m_graceful) {
+                // Closing: nothing passes; the client's answer turns into the broker's Close.
+                if (s.m_client_closing && !s.m_broker_close_sent) {
+                    s.m_broker_close_sent = true;
+                    co_await write_to(session, false,
+                                      amqp::connection_close_frame(amqp::reply::success, "OK"));
+                }
+                if (s.m_broker_closed) break;
+                continue;
+            }
+            co_await write_to(session, !from_client, amqp::ByteView(buffer.data(), n));
         }
     } catch (const boost::system::system_error&) {
         // End of stream or a reset on either socket: the session is over.
@@ -211,7 +342,23 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             }
             if (step.next == Next::done) break;
         }
-        s.m_vhost = server.open().virtual_host;
+        {
+            std::lock_guard lock(s.m_mutex);
+            s.m_vhost = server.open().virtual_host;
+        }
+
+        // A paused vhost holds its new sessions here, before any broker connection.
+        if (s.m_environment.vhost_paused(s.m_vhost)) {
+            s.m_paused = true;
+            s.m_paused_flag = true;
+            s.m_deadline.cancel();
+            log(LogLevel::info, id_text + ": vhost '" + s.m_vhost + "' is paused: holding");
+            while (s.m_paused && !s.m_closed) {
+                boost::system::error_code ignored;
+                co_await s.m_resume.async_wait(asio::redirect_error(use_awaitable, ignored));
+            }
+            if (s.m_closed) co_return;
+        }
 
         // 2. Routing and failover.
         auto candidates = s.m_environment.route(s.m_vhost);
@@ -257,6 +404,12 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         s.m_client.set_option(tcp::no_delay(true));
         s.m_broker.set_option(tcp::no_delay(true));
         const auto broker_address = remote_of(s.m_broker);
+        {
+            std::lock_guard lock(s.m_mutex);
+            s.m_backend = chosen->name;
+            s.m_broker_address = broker_address;
+            s.m_broker_local_address = local_of(s.m_broker);
+        }
         s.m_recorder.choose(
             s.m_environment.captures_for(s.id(), s.m_vhost, chosen->name, s.m_client_address),
             chosen->name, broker_address);
@@ -299,6 +452,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         s.record_output(client.open_ok_frame());
         co_await send(s.m_client, client.open_ok_frame());
         s.m_deadline.cancel();
+        s.m_open = true;
 
         // 4. Pass-through. Bytes that arrived behind the handshake go first.
         const auto frame_max = server.tuned().frame_max;

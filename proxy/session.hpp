@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ public:
         std::uint64_t session, const std::string& vhost, const std::string& backend,
         const std::string& client_address) = 0;
     virtual void session_ended(std::uint64_t session) = 0;
+    // VHOST PAUSE: new sessions of the vhost wait after Connection.Open.
+    virtual bool vhost_paused(const std::string& vhost) = 0;
 };
 
 struct SessionConfig {
@@ -50,13 +53,40 @@ public:
     void start();
     // Closes both sockets now, without an AMQP Close.
     void force_disconnect();
+    // Closes only the broker's socket; the client sees its connection drop.
+    void backend_disconnect();
+    // Connection.Close 200 to the client; its Close-Ok makes the proxy close the broker
+    // connection the same way; other frames are discarded meanwhile.
+    void disconnect_graceful();
+    // Paused: the client's frames are not read (TCP backpressure); the broker's still flow.
+    void set_paused(bool paused);
+    bool paused() const { return m_paused_flag; }
+    // Paused and past the handshake (VHOST UNPAUSE disconnects these, as amqpprox does).
+    bool paused_established() const { return m_paused_established; }
     std::uint64_t id() const { return m_config.id; }
+
+    // For CONN and STAT, readable from any thread.
+    struct Counters {
+        std::atomic<std::uint64_t> in_bytes{0}, in_frames{0}, in_packets{0};
+        std::atomic<std::uint64_t> out_bytes{0}, out_frames{0}, out_packets{0};
+    };
+    const Counters& counters() const { return m_counters; }
+    std::string vhost() const;
+    std::string client_address() const { return m_client_address; }
+    std::string proxy_address() const { return m_proxy_address; }
+    std::string broker_address() const;
+    std::string broker_local_address() const;
+    std::string backend() const;
+    std::int64_t started_ns() const { return m_started_ns; }
 
 private:
     friend awaitable<> run_session(std::shared_ptr<Session> session);
     friend awaitable<> pump(std::shared_ptr<Session> session, capture::Direction direction);
     friend awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
                               std::string text);
+    friend awaitable<> graceful_close(std::shared_ptr<Session> session);
+    friend awaitable<> write_to(std::shared_ptr<Session> session, bool to_client,
+                                amqp::ByteView bytes);
 
     void close_sockets();
     // Records a frame and notes who sent a Connection.Close first.
@@ -69,13 +99,37 @@ private:
     tcp::socket m_client;
     tcp::socket m_broker;
     asio::steady_timer m_deadline;
+    // Everything below is used on the session's strand only.
+    // Never expire; cancel() wakes whoever waits on them: a resumed client reader, writers
+    // waiting for a side to be free.
+    asio::steady_timer m_resume;
+    asio::steady_timer m_client_free;
+    asio::steady_timer m_broker_free;
+    bool m_writing_client = false;
+    bool m_writing_broker = false;
+    bool m_open = false;                     // the handshake is done, frames pass through
+    bool m_closed = false;                   // close_sockets() ran
+    std::atomic<bool> m_paused_flag{false};  // m_paused, for readers on other threads
+    std::atomic<bool> m_paused_established{false};
+    bool m_paused = false;
+    bool m_graceful = false;        // DISCONNECT_GRACEFUL under way
+    bool m_client_closing = false;  // the client answered the proxy's Close
+    bool m_broker_close_sent = false;
+    bool m_broker_closed = false;  // the broker answered with Close-Ok
     SessionConfig m_config;
     SessionEnvironment& m_environment;
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
     SessionRecorder m_recorder;
     std::string m_client_address;
+    std::string m_proxy_address;
+    std::int64_t m_started_ns = 0;
+    Counters m_counters;
+    mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
     std::string m_vhost;
+    std::string m_backend;
+    std::string m_broker_address;
+    std::string m_broker_local_address;
     capture::ClosedBy m_closed_by = capture::ClosedBy::unknown;
 };
 

@@ -1,25 +1,68 @@
 #!/usr/bin/env bash
-# The newcomer's demo (for now: the codec on a recorded RabbitMQ session; the proxy demo
-# replaces it when the proxy lands).
+# The newcomer's demo: a throwaway RabbitMQ, amqpprox in front of it configured over its
+# control socket with recording on, a short workload through it, and what was recorded.
+# Everything it starts, it stops.
 #   samples/demo.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-analyze=$1/analyze/amqp-analyze
-session=samples/amqp/pika_session.conn1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$root"
+build=$(cd "$1" && pwd)
+proxy=$build/proxy/amqpprox
+ctl_bin=$build/proxy/amqpprox_ctl
+analyze=$build/analyze/amqp-analyze
+broker_port=${DEMO_BROKER_PORT:-5795}
+proxy_port=${DEMO_PROXY_PORT:-5796}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-demo.XXXXXX")
+sock=$tmp/amqpprox.sock
+capture=$tmp/demo.amqpcap
+proxy_pid=
+cleanup() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
+  "$root/tests/env/rabbitmq.sh" stop "$broker_port" "$tmp/rabbit" > /dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+run() {
+  echo "\$ $*" | sed "s|$tmp|\$DEMO|g; s|$build/[a-z]*/||g"
+  "$@" | sed "s|$tmp|\$DEMO|g"
+}
 
-echo "\$ amqp-analyze --version"
-"$analyze" --version
+say "1. A throwaway RabbitMQ on 127.0.0.1:$broker_port"
+mkdir -p "$tmp/rabbit"
+"$root/tests/env/rabbitmq.sh" start "$broker_port" "$tmp/rabbit"
+
+say "2. amqpprox, configured over its control socket, recording into a capture"
+"$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 > "$tmp/proxy.log" 2>&1 &
+proxy_pid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+run "$ctl_bin" "$sock" BACKEND ADD rabbit1 local 127.0.0.1 "$broker_port"
+run "$ctl_bin" "$sock" FARM ADD local round-robin rabbit1
+run "$ctl_bin" "$sock" MAP DEFAULT local
+run "$ctl_bin" "$sock" CAPTURE START "$capture" bodies=all
+run "$ctl_bin" "$sock" LISTEN START "$proxy_port"
+run "$ctl_bin" "$sock" MAP PRINT
+
+say "3. A workload through the proxy (samples/workloads/demo.py, pika)"
+/usr/bin/python3 "$root/samples/workloads/demo.py" "$proxy_port"
+run "$ctl_bin" "$sock" CAPTURE PRINT
+run "$ctl_bin" "$sock" EXIT
+wait "$proxy_pid"
+proxy_pid=
+
+say "4. What was recorded"
+run "$analyze" info "$capture"
 echo
-echo "\$ amqp-analyze decode $session.client.bin | head -n 8"
-"$analyze" decode "$session.client.bin" > "$tmp/client"
-head -n 8 "$tmp/client" | cut -c1-160
+echo "\$ sqlite3 \$DEMO/demo.amqpcap 'SELECT id, user, vhost, connection_name, close_code, closed_by, frames FROM sessions'"
+sqlite3 -header -column "$capture" \
+  'SELECT id, user, vhost, connection_name, close_code, closed_by, frames FROM sessions'
 echo
-echo "\$ amqp-analyze decode --bodies 32 $session.server.bin | grep -m 2 -A 2 Basic.Deliver"
-"$analyze" decode --bodies 32 "$session.server.bin" > "$tmp/server"
-grep -m 2 -A 2 Basic.Deliver "$tmp/server" | cut -c1-160
+echo "\$ sqlite3 \$DEMO/demo.amqpcap \"SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)\""
+sqlite3 -header -column "$capture" \
+  "SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)"
+if grep -aq 'not-the-password' "$capture"; then
+  echo "the refused password is in the capture!" >&2
+  exit 1
+fi
 echo
-echo "decoded $(wc -l < "$tmp/client") client frames and $(wc -l < "$tmp/server") broker frames" \
-  "of a real pika session (lines cut at 160 columns here)"
+echo "The refused password is nowhere in the capture file (redaction is on by default)."
+say "5. Stopping the broker; done."

@@ -44,3 +44,7 @@ echo "-- baseline, same run: the same rows with the six frame indexes dropped:"
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none 0 no-indexes
 echo "-- at a set rate with the default drop policy:"
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 200000
+
+echo
+echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with full capture"
+"$root/tests/bench/proxy_throughput.sh" "$build" 200000 16 3

@@ -1,0 +1,55 @@
+// The configuration records the control commands edit: backends, farms and vhost mappings.
+// Plain values; ConfigStore keeps them consistent and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amqpprox::control {
+
+struct Backend {
+    std::string name;
+    std::string datacenter;
+    std::string host;  // as given: a DNS name or an IP
+    std::uint16_t port = 0;
+    std::string ip;           // BACKEND ADD: the first address `host` resolved to at add time
+    bool dns = false;         // BACKEND ADD_DNS: `host` is resolved on every connection instead
+    bool send_proxy = false;  // send a PROXY protocol v1 line before anything else
+    bool tls = false;         // TLS towards the broker
+
+    bool operator==(const Backend&) const = default;
+
+    // The BACKEND PRINT line, e.g. "rabbit1 (london): localhost 127.0.0.1:5672 TLS".
+    std::string print() const;
+};
+
+// Splits a farm's members into ordered partitions; the selector exhausts earlier ones first.
+enum class PartitionPolicy : std::uint8_t {
+    datacenter_affinity,  // [same datacenter as the proxy] then [the rest]
+};
+
+std::string_view to_string(PartitionPolicy policy);
+
+struct Farm {
+    std::string name;
+    std::string selector = "round-robin";   // the only one there is
+    std::vector<std::string> members;       // backend names, in the order given
+    std::vector<PartitionPolicy> policies;  // applied in the order given
+
+    bool operator==(const Farm&) const = default;
+
+    // The FARM PRINT line: "name: m1 m2 " (members sorted, each followed by a space).
+    std::string print() const;
+};
+
+struct Mapping {
+    enum class Kind : std::uint8_t { backend, farm };
+    Kind kind = Kind::farm;
+    std::string target;  // backend or farm name; not checked until a connection uses it
+
+    bool operator==(const Mapping&) const = default;
+};
+
+}  // namespace amqpprox::control

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Messages/s publishing and consuming small messages with a rabbitmq-c client, in one run,
+# through: the broker directly, HAProxy 2.6 in TCP mode, amqpprox with capture off, and
+# amqpprox with full capture on. Each figure is the median of RUNS runs; the paths take
+# turns so that drift hits them alike. Client, proxy and broker share this machine's cores.
+#   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS]}" && pwd)
+messages=${2:-200000}
+body=${3:-16}
+runs=${4:-3}
+broker=5781 haproxy_port=5782 plain=5783 captured=5784
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-bench.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/rabbit"
+"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+cat > "$tmp/haproxy.cfg" << CFG
+global
+  maxconn 4096
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+frontend amqp
+  bind 127.0.0.1:$haproxy_port
+  default_backend rabbit
+backend rabbit
+  server rabbit1 127.0.0.1:$broker
+CFG
+haproxy -f "$tmp/haproxy.cfg" -db > "$tmp/haproxy.log" 2>&1 &
+pids+=($!)
+"$build/proxy/amqpprox" --controlSocket "$tmp/plain.sock" --listenAddress 127.0.0.1 \
+  --listenPort "$plain" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 &
+pids+=($!)
+"$build/proxy/amqpprox" --controlSocket "$tmp/captured.sock" --listenAddress 127.0.0.1 \
+  --listenPort "$captured" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
+  --capture "$tmp/bench.amqpcap" --bodies all &
+pids+=($!)
+sleep 1
+
+declare -A pub con
+names=(direct haproxy amqpprox amqpprox+capture)
+ports=("$broker" "$haproxy_port" "$plain" "$captured")
+for run in $(seq "$runs"); do
+  for i in "${!names[@]}"; do
+    read -r p c < <("$build/tests/bench/amqp_load" 127.0.0.1 "${ports[$i]}" "bench-$i" "$messages" "$body")
+    pub[${names[$i]}]+="$p "
+    con[${names[$i]}]+="$c "
+  done
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); $(haproxy -v | head -n 1 | cut -d' ' -f1-3)"
+echo "workload: $messages messages of $body bytes, publish (no confirms) then consume (prefetch 1000, ack every 100); median of $runs runs"
+printf '%-18s %14s %14s   %s\n' path "publish msg/s" "consume msg/s" "runs (publish / consume)"
+for name in "${names[@]}"; do
+  printf '%-18s %14s %14s   %s/ %s\n' "$name" "$(echo "${pub[$name]}" | median)" \
+    "$(echo "${con[$name]}" | median)" "${pub[$name]}" "${con[$name]}"
+done
+frames=$(sqlite3 "$tmp/bench.amqpcap" 'select count(*) from frames' 2> /dev/null || echo "?")
+echo "capture: $frames frames recorded (file still open: committed so far)"
