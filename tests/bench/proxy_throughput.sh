@@ -66,5 +66,4 @@ for name in "${names[@]}"; do
   printf '%-18s %14s %14s   %s/ %s\n' "$name" "$(echo "${pub[$name]}" | median)" \
     "$(echo "${con[$name]}" | median)" "${pub[$name]}" "${con[$name]}"
 done
-frames=$(sqlite3 "$tmp/bench.amqpcap" 'select count(*) from frames' 2> /dev/null || echo "?")
-echo "capture: $frames frames recorded (file still open: committed so far)"
+echo "capture (amqpprox_ctl CAPTURE PRINT, after the runs): $("$build/proxy/amqpprox_ctl" "$tmp/captured.sock" CAPTURE PRINT | sed "s|$tmp/||")"
