@@ -38,7 +38,12 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     return 0;
 }
 
-void append_quoted(std::string& out, std::string_view s) {
+namespace {
+
+// Appends `s` between double quotes: quotes, backslashes and \n \t \r escaped, printable
+// ASCII and valid UTF-8 as they are, any other byte through `escape_byte`.
+template <typename EscapeByte>
+void append_escaped(std::string& out, std::string_view s, EscapeByte escape_byte) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
         const unsigned char c = byte_at(s, i);
@@ -58,42 +63,32 @@ void append_quoted(std::string& out, std::string_view s) {
             i += n;
             continue;
         } else {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
+            escape_byte(out, c);
         }
         ++i;
     }
     out += '"';
 }
 
+void append_hex_byte(std::string& out, unsigned char c) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+}
+
+}  // namespace
+
+void append_quoted(std::string& out, std::string_view s) {
+    append_escaped(out, s, [](std::string& o, unsigned char c) {
+        o += "\\x";
+        append_hex_byte(o, c);
+    });
+}
+
 void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-        const unsigned char c = byte_at(s, i);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c >= 0x20 && c < 0x7F) {
-            out += static_cast<char>(c);
-        } else if (const auto n = c >= 0x80 ? utf8_sequence_length(s, i) : 0; n > 1) {
-            out.append(s.substr(i, n));
-            i += n;
-            continue;
-        } else {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-        ++i;
-    }
-    out += '"';
+    append_escaped(out, s, [](std::string& o, unsigned char c) {
+        o += "\\u00";
+        append_hex_byte(o, c);
+    });
 }
 
 void append_preview(std::string& out, std::string_view s, std::size_t limit) {
