@@ -55,7 +55,8 @@ int run_daemon(const DaemonOptions& options) {
     gethostname(hostname, sizeof hostname - 1);
     Server server(io, store,
                   ServerOptions{options.listen_address,
-                                std::chrono::milliseconds(options.handshake_timeout_ms), hostname});
+                                std::chrono::milliseconds(options.handshake_timeout_ms), hostname,
+                                std::chrono::milliseconds(options.connect_timeout_ms)});
     control::CommandInterpreter interpreter(store, server, resolve);
 
     // EXIT, SIGINT, SIGTERM: stop listening, close sessions with Connection.Close, give them

@@ -22,6 +22,7 @@ struct DaemonOptions {
     std::string bodies = "all";
     int threads = 1;
     int handshake_timeout_ms = 10'000;
+    int connect_timeout_ms = 5'000;
     int verbosity = 3;
 };
 

@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
                    "Drop clients that have not opened a connection by then")
         ->check(CLI::Range(100, 600000))
         ->capture_default_str();
+    app.add_option("--connectTimeoutMs", o.connect_timeout_ms,
+                   "Give up on a backend address that has not accepted by then, try the next")
+        ->check(CLI::Range(10, 600000))
+        ->capture_default_str();
     app.add_option("-v,--verbosity", o.verbosity, "Console log level 0 (fatal) .. 5 (trace)")
         ->check(CLI::Range(0, 5))
         ->capture_default_str();

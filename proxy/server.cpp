@@ -84,6 +84,7 @@ void Server::start_session(tcp::socket socket) {
     SessionConfig config;
     config.handshake.server_properties = m_server_properties;
     config.handshake_timeout = m_options.handshake_timeout;
+    config.connect_timeout = m_options.connect_timeout;
     config.proxy_hostname = m_options.proxy_hostname;
     std::shared_ptr<Session> session;
     {

@@ -21,6 +21,7 @@ struct ServerOptions {
     std::string listen_address = "0.0.0.0";  // where LISTEN START binds
     std::chrono::milliseconds handshake_timeout{10'000};
     std::string proxy_hostname;
+    std::chrono::milliseconds connect_timeout{5'000};  // per backend address tried
 };
 
 class Server : public SessionEnvironment, public control::ControlTarget {

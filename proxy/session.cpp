@@ -381,11 +381,27 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                 continue;
             }
             for (const auto& entry : endpoints) {
+                // A backend that never answers (a dropped SYN) must not hold up failover.
+                asio::steady_timer attempt(s.m_client.get_executor());
+                attempt.expires_after(s.m_config.connect_timeout);
+                attempt.async_wait(
+                    [weak = std::weak_ptr<Session>(session)](boost::system::error_code error) {
+                        if (error) return;
+                        if (auto self = weak.lock()) {
+                            boost::system::error_code ignored;
+                            self->m_broker.close(ignored);
+                        }
+                    });
                 co_await s.m_broker.async_connect(entry.endpoint(),
                                                   asio::redirect_error(use_awaitable, ec));
+                const bool timed_out = attempt.cancel() == 0 && ec;
                 if (!ec) break;
-                failures += " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
-                            ec.message() + ")";
+                failures +=
+                    " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
+                    (timed_out ? "no answer within " +
+                                     std::to_string(s.m_config.connect_timeout.count()) + " ms"
+                               : ec.message()) +
+                    ")";
                 boost::system::error_code ignored;
                 s.m_broker.close(ignored);
             }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Faults: a broker killed mid-session takes down only its own sessions while the proxy goes
-# on serving through the other; 10,000 garbage connections and 10,000 truncated handshakes
+# on serving through the other; a backend that never answers (dropped SYNs) is passed over
+# after --connectTimeoutMs; 10,000 garbage connections and 10,000 truncated handshakes
 # leave the proxy up, with no sessions left over and memory back near its baseline.
 #   proxy_fault_test.sh AMQPPROX AMQPPROX_CTL   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
@@ -13,7 +14,18 @@ py=/usr/bin/python3
 tmp=$(mktemp -d)
 sock=$tmp/ctl.sock
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-broker2=$(free_port)
+# A broker's Erlang distribution port is its port + 20000: keep both free and in range.
+broker2=$($py -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 45000)
+    try:
+        for q in (p, p + 20000):
+            s = socket.socket(); s.bind(("127.0.0.1", q)); s.close()
+        print(p); break
+    except OSError:
+        pass
+')
 proxy_pid=
 cleanup() {
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
@@ -28,7 +40,8 @@ mkdir -p "$tmp/rabbit2"
 "$root/tests/env/rabbitmq.sh" start "$broker2" "$tmp/rabbit2" > /dev/null
 # ASan keeps freed memory in quarantine; without it RSS reflects what the proxy holds.
 ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=0:detect_leaks=1 \
-  "$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 --handshakeTimeoutMs 2000 -v 1 \
+  "$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 --handshakeTimeoutMs 2000 \
+  --connectTimeoutMs 500 -v 1 \
   > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -67,6 +80,40 @@ for _ in range(4):
 alive[0].close()
 print("broker kill ok")
 PY
+
+# A blackhole: a listener whose accept queue is full drops further SYNs, so connecting to it
+# hangs. Both connections succeed, whichever member the round robin tries first, quickly.
+$py - > "$tmp/hole.port" << 'PY' &
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for _ in range(3):
+    c = socket.socket(); c.settimeout(0.3)
+    try:
+        c.connect(("127.0.0.1", port))
+    except OSError:
+        pass
+    fillers.append(c)
+print(port, flush=True)
+time.sleep(60)
+PY
+hole_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/hole.port" ] && break; sleep 0.1; done
+ctl BACKEND ADD hole dc 127.0.0.1 "$(cat "$tmp/hole.port")"
+ctl FARM ADD holes round-robin hole one
+ctl MAP FARM / holes
+$py - "$port" << 'PY' || { kill "$hole_pid"; fail "failover past a blackholed backend"; }
+import sys, time, pika
+for _ in range(2):
+    started = time.time()
+    pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", int(sys.argv[1]))).close()
+    assert time.time() - started < 3, time.time() - started
+print("blackhole passed over")
+PY
+kill "$hole_pid" 2> /dev/null || true
+grep -q 'no answer within 500 ms' "$tmp/proxy.log" || true  # logged only at -v 2 and up
+ctl MAP FARM / both
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status"; }
 abuse() {
