@@ -11,7 +11,7 @@ packages=(
   # a real broker and real clients for the integration tests and the demo
   rabbitmq-server python3-pika amqp-tools librabbitmq-dev
   # packet capture and dissection (samples, agreement tests), baselines for benchmarks
-  tcpdump tshark haproxy time bc
+  tcpdump tshark haproxy time bc iproute2
 )
 
 missing=()
