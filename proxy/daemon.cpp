@@ -46,6 +46,13 @@ awaitable<> sessions_gone(Server* server, std::chrono::seconds patience) {
 
 int run_daemon(const DaemonOptions& options) {
     set_console_log_level(static_cast<LogLevel>(options.verbosity));
+    if (!options.log_directory.empty()) {
+        if (const auto error = open_log_directory(options.log_directory, LogLevel::info);
+            !error.empty()) {
+            std::cerr << "amqpprox: --logDirectory: " << error << '\n';
+            return 2;
+        }
+    }
     control::ConfigStore store;
     asio::io_context io(options.threads);
     asio::io_context control_io(1);

@@ -1,7 +1,9 @@
-// Log lines to standard error (and, with LOG FILE, a file later): one line each, with time,
-// level and the session they concern. Levels as amqpprox: 0 FATAL .. 5 TRACE.
+// Log lines to standard error and, when a log directory is set, to files named as amqpprox
+// names them (amqpprox_YYYYMMDD_NNNNN.log, a new one at 32 MiB or at midnight UTC). One line
+// each, with time and level. Levels as amqpprox: 0 FATAL .. 5 TRACE.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace amqpprox::proxy {
@@ -9,6 +11,10 @@ namespace amqpprox::proxy {
 enum class LogLevel : int { fatal = 0, error = 1, warning = 2, info = 3, debug = 4, trace = 5 };
 
 void set_console_log_level(LogLevel level);
+// Starts writing log files into `directory` (created if missing) at `level`; returns an
+// error text when the directory cannot be used.
+std::string open_log_directory(const std::string& directory, LogLevel level);
+void set_file_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view line);
 

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     amqpprox::proxy::DaemonOptions o;
     app.add_option("--controlSocket", o.control_socket, "UNIX socket for control commands")
         ->capture_default_str();
-    app.add_option("--logDirectory", o.log_directory, "Directory for log files")
+    app.add_option("--logDirectory", o.log_directory,
+                   "Directory for log files (amqpprox_YYYYMMDD_NNNNN.log; \"\" for none)")
         ->capture_default_str();
     app.add_option("--cleanupIntervalMs", o.cleanup_interval_ms,
                    "Interval of housekeeping and of STAT LISTEN snapshots")

@@ -32,7 +32,8 @@ mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker_port" "$tmp/rabbit"
 
 say "2. amqpprox, configured over its control socket, recording into a capture"
-"$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 > "$tmp/proxy.log" 2>&1 &
+"$proxy" --controlSocket "$sock" --logDirectory "$tmp/logs" --listenAddress 127.0.0.1 \
+  > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 run "$ctl_bin" "$sock" BACKEND ADD rabbit1 local 127.0.0.1 "$broker_port"

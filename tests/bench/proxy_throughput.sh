@@ -39,10 +39,10 @@ backend rabbit
 CFG
 haproxy -f "$tmp/haproxy.cfg" -db > "$tmp/haproxy.log" 2>&1 &
 pids+=($!)
-"$build/proxy/amqpprox" --controlSocket "$tmp/plain.sock" --listenAddress 127.0.0.1 \
+"$build/proxy/amqpprox" --controlSocket "$tmp/plain.sock" --logDirectory "" --listenAddress 127.0.0.1 \
   --listenPort "$plain" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 &
 pids+=($!)
-"$build/proxy/amqpprox" --controlSocket "$tmp/captured.sock" --listenAddress 127.0.0.1 \
+"$build/proxy/amqpprox" --controlSocket "$tmp/captured.sock" --logDirectory "" --listenAddress 127.0.0.1 \
   --listenPort "$captured" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
   --capture "$tmp/bench.amqpcap" --bodies all &
 pids+=($!)

@@ -28,13 +28,14 @@ set +e
 set -e
 [ "$rc" -eq 1 ] && grep -q "cannot connect to $sock" "$tmp/err" || fail "ctl without proxy: $rc $(cat "$tmp/err")"
 
-"$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 > "$tmp/proxy.log" 2>&1 &
+"$proxy" --controlSocket "$sock" --logDirectory "$tmp/logs" --listenAddress 127.0.0.1 \
+  > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ "$(stat -c %a "$sock")" = 600 ] || fail "control socket mode $(stat -c %a "$sock")"
 # A second proxy on the same socket refuses to start.
 set +e
-"$proxy" --controlSocket "$sock" > /dev/null 2> "$tmp/err2"; rc=$?
+"$proxy" --controlSocket "$sock" --logDirectory "" > /dev/null 2> "$tmp/err2"; rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q 'in use by a running amqpprox' "$tmp/err2" || fail "second proxy: $rc"
 
@@ -117,6 +118,11 @@ direct.close()
 print("pause and graceful ok")
 PY
 
+# LOG FILE: the log directory has today's file, with the sessions in it.
+ctl LOG FILE 4
+log_file=$(ls "$tmp"/logs/amqpprox_"$(date -u +%Y%m%d)"_00000.log) || fail "no log file"
+grep -q 'listening on 127.0.0.1' "$log_file" || fail "log file: $(head -3 "$log_file")"
+grep -q 'session 1: 127.0.0.1' "$log_file" || fail "sessions not logged"
 ctl CAPTURE STOP "$tmp/other.amqpcap"
 ctl CAPTURE PRINT | grep -q other.amqpcap && fail "stopped capture still listed"
 [ "$(ctl EXIT)" = "Exiting." ] || fail "EXIT reply"

@@ -40,7 +40,8 @@ mkdir -p "$tmp/rabbit2"
 "$root/tests/env/rabbitmq.sh" start "$broker2" "$tmp/rabbit2" > /dev/null
 # ASan keeps freed memory in quarantine; without it RSS reflects what the proxy holds.
 ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=0:detect_leaks=1 \
-  "$proxy" --controlSocket "$sock" --listenAddress 127.0.0.1 --handshakeTimeoutMs 2000 \
+  "$proxy" --controlSocket "$sock" --logDirectory "$tmp/logs" --listenAddress 127.0.0.1 \
+  --handshakeTimeoutMs 2000 \
   --connectTimeoutMs 500 -v 1 \
   > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!

@@ -30,7 +30,7 @@ set -e
 [ "$rc" -eq 2 ] && grep -q 'simple mode needs all of' "$tmp/err" || fail "partial simple mode: $rc $(cat "$tmp/err")"
 
 port=$(free_port)
-"$proxy" --controlSocket "$tmp/ctl.sock" --listenPort "$port" --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 \
+"$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 \
   --destinationPort "$broker_port" --capture "$tmp/c.amqpcap" > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && break; sleep 0.1; done
