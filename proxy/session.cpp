@@ -58,17 +58,13 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
       m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
-      m_recorder(capture::SessionStart{}),
       m_client_address(remote_of(m_client)),
       m_proxy_address(local_of(m_client)),
-      m_started_ns(capture::now_ns()) {
-    m_recorder = SessionRecorder(capture::SessionStart{
-        .id = m_config.id,
-        .start_ns = m_started_ns,
-        .client_address = m_client_address,
-        .proxy_address = m_proxy_address,
-    });
-}
+      m_started_ns(capture::now_ns()),
+      m_recorder(capture::SessionStart{.id = m_config.id,
+                                       .start_ns = m_started_ns,
+                                       .client_address = m_client_address,
+                                       .proxy_address = m_proxy_address}) {}
 
 std::string Session::vhost() const {
     std::lock_guard lock(m_mutex);

@@ -120,10 +120,10 @@ private:
     SessionEnvironment& m_environment;
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
-    SessionRecorder m_recorder;
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;
+    SessionRecorder m_recorder;  // after the fields its SessionStart is made of
     Counters m_counters;
     mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
     std::string m_vhost;

@@ -19,6 +19,16 @@ std::string method_name(const FrameView& frame) {
     return "an unknown method";
 }
 
+// The answer to a peer's Connection.Close during the handshake: Close-Ok, then the end.
+HandshakeStep close_ok_for(const ConnectionClose& close) {
+    Bytes out;
+    append_method_frame(out, 0, ConnectionCloseOk{});
+    HandshakeStep s = step(Next::close, std::move(out));
+    s.close_code = close.reply_code;
+    s.close_text = close.reply_text;
+    return s;
+}
+
 }  // namespace
 
 void append_method_frame(Bytes& out, std::uint16_t channel, const Method& method) {
@@ -100,12 +110,7 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
 
     if (const auto* close = std::get_if<ConnectionClose>(&*method)) {
         m_state = State::closed;
-        Bytes out;
-        append_method_frame(out, 0, ConnectionCloseOk{});
-        HandshakeStep s = step(Next::close, std::move(out));
-        s.close_code = close->reply_code;
-        s.close_text = close->reply_text;
-        return s;
+        return close_ok_for(*close);
     }
     switch (m_state) {
         case State::start_ok:
@@ -190,12 +195,7 @@ HandshakeStep ClientHandshake::on_frame(const FrameView& frame) {
         // A refusal (bad credentials, no access to the vhost): the client hears it as is.
         m_refusal = std::move(*close);
         m_state = State::closed;
-        Bytes out;
-        append_method_frame(out, 0, ConnectionCloseOk{});
-        HandshakeStep s = step(Next::close, std::move(out));
-        s.close_code = m_refusal->reply_code;
-        s.close_text = m_refusal->reply_text;
-        return s;
+        return close_ok_for(*m_refusal);
     }
     switch (m_state) {
         case State::start:

@@ -139,6 +139,15 @@ std::optional<std::string_view> secret_mechanism(const Method& method, std::stri
     return std::nullopt;
 }
 
+// What to show instead of a string argument that holds a secret, or nullopt to show it.
+std::optional<std::string> hidden_form(const Method& method, std::string_view field,
+                                       std::string_view value, const PrintOptions& options) {
+    if (options.show_secrets) return std::nullopt;
+    const auto mechanism = secret_mechanism(method, field);
+    if (!mechanism) return std::nullopt;
+    return hidden_secret(*mechanism, value);
+}
+
 struct TextVisitor {
     std::string& out;
     const Method& method;
@@ -151,9 +160,8 @@ struct TextVisitor {
         out += name;
         out += '=';
         if constexpr (std::is_same_v<T, std::string>) {
-            const auto mechanism = secret_mechanism(method, name);
-            if (mechanism && !options.show_secrets) {
-                out += hidden_secret(*mechanism, v);
+            if (const auto hidden = hidden_form(method, name, v, options)) {
+                out += *hidden;
             } else {
                 text::append_quoted(out, v);
             }
@@ -176,12 +184,8 @@ struct JsonVisitor {
     void operator()(KindTag<K>, std::string_view name, const T& v) const {
         json.key(name);
         if constexpr (std::is_same_v<T, std::string>) {
-            const auto mechanism = secret_mechanism(method, name);
-            if (mechanism && !options.show_secrets) {
-                json.value(hidden_secret(*mechanism, v));
-            } else {
-                json.value(v);
-            }
+            const auto hidden = hidden_form(method, name, v, options);
+            json.value(hidden ? std::string_view(*hidden) : std::string_view(v));
         } else if constexpr (std::is_same_v<T, FieldTable>) {
             to_json(json, v);
         } else {
