@@ -4,33 +4,21 @@
 #   live_decode_test.sh AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT, set by tests/run.sh)
 set -euo pipefail
 analyze=$1
-root=$(cd "$(dirname "$0")/../.." && pwd)
-broker_port=${AMQPPROX_TEST_AMQP_PORT:-}
-if [ -z "$broker_port" ]; then
-  echo "no test broker (AMQPPROX_TEST_AMQP_PORT unset): run through tests/run.sh"
-  exit 77
-fi
-
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 tee_pid=
 cleanup() {
   [ -n "$tee_pid" ] && kill "$tee_pid" 2> /dev/null && wait "$tee_pid" 2> /dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# A free loopback port for the relay.
-relay_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/bin/python3 "$root/tests/integration/amqp_tee.py" -q --listen "$relay_port" \
+relay_port=$(free_port)
+$py "$root/tests/integration/amqp_tee.py" -q --listen "$relay_port" \
   --target "127.0.0.1:$broker_port" --out "$tmp/streams" &
 tee_pid=$!
-for _ in $(seq 50); do
-  (exec 3<> "/dev/tcp/127.0.0.1/$relay_port") 2> /dev/null && break
-  sleep 0.1
-done
+wait_for port "$relay_port"
 
-/usr/bin/python3 "$root/samples/workloads/golden_session.py" --host 127.0.0.1 --port "$relay_port" \
+$py "$root/samples/workloads/golden_session.py" --host 127.0.0.1 --port "$relay_port" \
   --heartbeat 1 --idle 2 --connection-name live-decode-test > "$tmp/pika.log" 2>&1 \
   || { cat "$tmp/pika.log"; fail "pika workload"; }
 url="amqp://guest:guest@127.0.0.1:$relay_port"

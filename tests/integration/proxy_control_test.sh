@@ -7,10 +7,7 @@ set -euo pipefail
 proxy=$1
 ctl_bin=$2
 analyze=$3
-broker_port=${AMQPPROX_TEST_AMQP_PORT:-}
-[ -n "$broker_port" ] || { echo "no test broker: run through tests/run.sh"; exit 77; }
-py=/usr/bin/python3
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 sock=$tmp/ctl.sock
 proxy_pid=
 cleanup() {
@@ -18,9 +15,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/proxy.log" ] && tail -20 "$tmp/proxy.log" >&2; exit 1; }
 ctl() { "$ctl_bin" "$sock" "$@"; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # amqpprox_ctl without a proxy: a clear error, exit 1.
 set +e
@@ -31,7 +26,7 @@ set -e
 "$proxy" --controlSocket "$sock" --logDirectory "$tmp/logs" --listenAddress 127.0.0.1 \
   > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+wait_for -S "$sock"
 [ "$(stat -c %a "$sock")" = 600 ] || fail "control socket mode $(stat -c %a "$sock")"
 # A second proxy on the same socket refuses to start.
 set +e

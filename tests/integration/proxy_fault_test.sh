@@ -7,13 +7,8 @@
 set -euo pipefail
 proxy=$1
 ctl_bin=$2
-root=$(cd "$(dirname "$0")/../.." && pwd)
-broker1=${AMQPPROX_TEST_AMQP_PORT:-}
-[ -n "$broker1" ] || { echo "no test broker: run through tests/run.sh"; exit 77; }
-py=/usr/bin/python3
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 sock=$tmp/ctl.sock
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # A broker's Erlang distribution port is its port + 20000: keep both free and in range.
 broker2=$($py -c '
 import random, socket
@@ -33,7 +28,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/proxy.log" ] && tail -20 "$tmp/proxy.log" >&2; exit 1; }
 ctl() { "$ctl_bin" "$sock" "$@"; }
 
 mkdir -p "$tmp/rabbit2"
@@ -45,9 +39,9 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=0:detect_leaks=1 \
   --connectTimeoutMs 500 -v 1 \
   > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+wait_for -S "$sock"
 port=$(free_port)
-ctl BACKEND ADD one dc 127.0.0.1 "$broker1"
+ctl BACKEND ADD one dc 127.0.0.1 "$broker_port"
 ctl BACKEND ADD two dc 127.0.0.1 "$broker2"
 ctl FARM ADD both round-robin one two
 ctl MAP FARM / both
@@ -100,7 +94,7 @@ print(port, flush=True)
 time.sleep(60)
 PY
 hole_pid=$!
-for _ in $(seq 50); do [ -s "$tmp/hole.port" ] && break; sleep 0.1; done
+wait_for -s "$tmp/hole.port"
 ctl BACKEND ADD hole dc 127.0.0.1 "$(cat "$tmp/hole.port")"
 ctl FARM ADD holes round-robin hole one
 ctl MAP FARM / holes

@@ -7,19 +7,13 @@
 set -euo pipefail
 proxy=$1
 analyze=$2
-root=$(cd "$(dirname "$0")/../.." && pwd)
-broker_port=${AMQPPROX_TEST_AMQP_PORT:-}
-[ -n "$broker_port" ] || { echo "no test broker: run through tests/run.sh"; exit 77; }
-py=/usr/bin/python3
-tmp=$(mktemp -d)
+source "$(dirname "$0")/lib.sh"
 proxy_pid=
 cleanup() {
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$tmp/proxy.log" ] && tail -20 "$tmp/proxy.log" >&2; exit 1; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Command line basics.
 "$proxy" --version | grep -qx 'amqpprox [0-9.]*' || fail "--version"
@@ -33,7 +27,7 @@ port=$(free_port)
 "$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 \
   --destinationPort "$broker_port" --capture "$tmp/c.amqpcap" > "$tmp/proxy.log" 2>&1 &
 proxy_pid=$!
-for _ in $(seq 50); do (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && break; sleep 0.1; done
+wait_for port "$port"
 ss -ltn | grep -q "127.0.0.1:$port " || fail "not listening on 127.0.0.1:$port only"
 
 # The whole golden pika session, and amqp-tools, through the proxy.

@@ -1,0 +1,38 @@
+# Shared by the broker-backed integration tests; sourced right after `set -euo pipefail`.
+# Sets root, py, broker_port (or exits 77, "skipped", when no test broker runs: the scripts
+# run under tests/run.sh) and tmp (a fresh directory each script's cleanup removes).
+# Provides fail, free_port and wait_for.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+py=/usr/bin/python3  # Debian's python, the one with pika
+broker_port=${AMQPPROX_TEST_AMQP_PORT:-}
+if [ -z "$broker_port" ]; then
+  echo "no test broker (AMQPPROX_TEST_AMQP_PORT unset): run through tests/run.sh"
+  exit 77
+fi
+tmp=$(mktemp -d)
+
+# Fails the test, with the end of the proxy's log when there is one.
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$tmp/proxy.log" ] && tail -20 "$tmp/proxy.log" >&2
+  exit 1
+}
+
+# A loopback port nothing listens on now.
+free_port() {
+  $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits up to 5 s for `test ARGS` to hold (wait_for -S "$sock"), or for a port to accept
+# (wait_for port 5672).
+wait_for() {
+  for _ in $(seq 50); do
+    if [ "$1" = port ]; then
+      (exec 3<> "/dev/tcp/127.0.0.1/$2") 2> /dev/null && return 0
+    else
+      test "$@" && return 0
+    fi
+    sleep 0.1
+  done
+  fail "timed out waiting for: $*"
+}
