@@ -1,18 +1,78 @@
 // amqp-analyze: parses the command line and hands over to the analyze library.
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include <CLI/CLI.hpp>
 
 #include "analyze/decode_stream.hpp"
 #include "analyze/info.hpp"
+#include "analyze/inputs.hpp"
+#include "analyze/selection_options.hpp"
+#include "analyze/session_list.hpp"
+#include "analyze/stats.hpp"
+#include "analyze/trace.hpp"
+
+namespace {
+
+using namespace amqpprox::analyze;
+
+// The inputs and filters every record-reading command takes.
+struct Common {
+    std::vector<std::string> inputs;
+    SelectionOptions selection;
+    OutputFormat format = OutputFormat::text;
+};
+
+void add_common(CLI::App* cmd, Common& common, bool csv) {
+    cmd->add_option("INPUT", common.inputs,
+                    "Capture files (a rotation's files, or its base name, read as one)")
+        ->required();
+    auto& s = common.selection;
+    cmd->add_option("--session", s.sessions, "Only these sessions (ID, or INPUT:ID)")
+        ->type_name("ID");
+    cmd->add_option("--vhost", s.vhost, "Only sessions on this vhost");
+    cmd->add_option("--channel", s.channel, "Only frames on this channel");
+    cmd->add_option("--method", s.methods,
+                    "Only these methods (Basic.Publish, basic.publish, or a class: basic)");
+    cmd->add_option("--exchange", s.exchange, "Only methods naming this exchange");
+    cmd->add_option("--routing-key", s.routing_key, "Only methods with this routing key");
+    cmd->add_option("--queue", s.queue, "Only methods naming this queue");
+    cmd->add_option("--from", s.from,
+                    "From this time on (UTC 2025-11-22T08:26:40[.5], or @SECONDS)");
+    cmd->add_option("--to", s.to, "Before this time");
+    std::map<std::string, OutputFormat> formats{{"text", OutputFormat::text},
+                                                {"json", OutputFormat::json}};
+    if (csv) formats.emplace("csv", OutputFormat::csv);
+    cmd->add_option("--format", common.format, "Output form")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->default_str("text");
+}
+
+// Opens the inputs and builds the selection; prints what is wrong and returns nullopt.
+std::optional<std::pair<InputSet, Selection>> prepare(const Common& common) {
+    auto inputs = InputSet::open(common.inputs);
+    if (!inputs) {
+        std::cerr << "amqp-analyze: " << inputs.error().message << '\n';
+        return std::nullopt;
+    }
+    auto selection = make_selection(common.selection, *inputs);
+    if (!selection) {
+        std::cerr << "amqp-analyze: " << selection.error() << '\n';
+        return std::nullopt;
+    }
+    return std::pair{std::move(*inputs), std::move(*selection)};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"amqp-analyze: inspect AMQP 0.9.1 traffic recorded by amqpprox"};
     app.set_version_flag("--version", std::string("amqp-analyze ") + AMQPPROX_VERSION);
     app.require_subcommand(0, 1);
+    app.footer("Exit status: 0 ok, 1 nothing matched the filters, 2 bad input or options.");
 
-    amqpprox::analyze::DecodeOptions decode;
+    DecodeOptions decode;
     std::string path;
     auto* decode_cmd = app.add_subcommand(
         "decode", "Print every frame of a raw AMQP byte stream (one direction of a connection)");
@@ -23,34 +83,100 @@ int main(int argc, char** argv) {
     decode_cmd->add_flag("--show-secrets", decode.show_secrets,
                          "Print SASL passwords and secrets in clear");
 
-    amqpprox::analyze::InfoOptions info;
+    InfoOptions info;
     std::vector<std::string> captures;
     auto* info_cmd = app.add_subcommand(
         "info", "Describe capture files: format, policies, sessions, frames, time span, gaps");
     info_cmd->add_option("FILE", captures, "Capture files")->required();
     info_cmd->add_flag("--json", info.json, "One JSON object per file");
 
+    Common sessions_common;
+    auto* sessions_cmd = app.add_subcommand(
+        "sessions", "One line per session: client, backend, vhost, user, activity, how it ended");
+    add_common(sessions_cmd, sessions_common, true);
+
+    Common trace_common;
+    TraceOptions trace;
+    auto* trace_cmd = app.add_subcommand(
+        "trace", "One line per frame in time order (JSON lines with --format json)");
+    add_common(trace_cmd, trace_common, false);
+    trace_cmd->add_option("--bodies", trace.body_preview,
+                          "Show the first N printable bytes of each body");
+    trace_cmd->add_flag("--heartbeats", trace.heartbeats, "Show heartbeat frames too");
+    trace_cmd->add_flag("--follow,-f", trace.follow,
+                        "Keep printing frames as a running proxy writes them (Ctrl-C stops)");
+    int idle_exit_ms = 0;
+    trace_cmd
+        ->add_option("--idle-exit", idle_exit_ms,
+                     "With --follow: stop after this many ms without new frames")
+        ->check(CLI::NonNegativeNumber);
+
+    Common stats_common;
+    StatsOptions stats;
+    std::vector<std::string> by;
+    auto* stats_cmd = app.add_subcommand(
+        "stats", "Counts, message traffic, sizes, latencies (RPCs, confirms, consumers), errors");
+    add_common(stats_cmd, stats_common, true);
+    stats_cmd
+        ->add_option("--by", by,
+                     "Group by these (session, vhost, channel, exchange, queue, routing-key); "
+                     "default vhost,exchange,queue")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"session", "vhost", "channel", "exchange", "queue", "routing-key"}));
+    stats_cmd->add_option("--top", stats.top, "Rows per table in text output")->default_val(20);
+
     CLI11_PARSE(app, argc, argv);
     if (app.get_subcommands().empty()) {
-        std::cerr << app.help() << "amqp-analyze: a command is required (decode, info)\n";
-        return 2;
+        std::cerr << app.help()
+                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats)\n";
+        return kExitBadInput;
     }
     if (info_cmd->parsed()) {
         int status = 0;
         for (std::size_t i = 0; i < captures.size(); ++i) {
             if (i > 0 && !info.json) std::cout << '\n';
-            status = std::max(
-                status, amqpprox::analyze::print_info(captures[i], std::cout, std::cerr, info));
+            status = std::max(status, print_info(captures[i], std::cout, std::cerr, info));
         }
         return status;
     }
-
-    if (path == "-")
-        return amqpprox::analyze::decode_stream(std::cin, std::cout, std::cerr, decode);
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        std::cerr << "amqp-analyze: cannot open " << path << '\n';
-        return 2;
+    if (decode_cmd->parsed()) {
+        if (path == "-") return decode_stream(std::cin, std::cout, std::cerr, decode);
+        std::ifstream file(path, std::ios::binary);
+        if (!file) {
+            std::cerr << "amqp-analyze: cannot open " << path << '\n';
+            return kExitBadInput;
+        }
+        return decode_stream(file, std::cout, std::cerr, decode);
     }
-    return amqpprox::analyze::decode_stream(file, std::cout, std::cerr, decode);
+    try {
+        if (sessions_cmd->parsed()) {
+            auto prepared = prepare(sessions_common);
+            if (!prepared) return kExitBadInput;
+            return print_sessions(prepared->first, prepared->second,
+                                  {.format = sessions_common.format}, std::cout, std::cerr);
+        }
+        if (trace_cmd->parsed()) {
+            auto prepared = prepare(trace_common);
+            if (!prepared) return kExitBadInput;
+            trace.format = trace_common.format;
+            trace.idle_exit = std::chrono::milliseconds(idle_exit_ms);
+            return print_trace(prepared->first, prepared->second, trace, std::cout, std::cerr);
+        }
+        if (stats_cmd->parsed()) {
+            auto prepared = prepare(stats_common);
+            if (!prepared) return kExitBadInput;
+            stats.format = stats_common.format;
+            if (!by.empty()) {
+                stats.by.clear();
+                for (const auto& name : by)
+                    stats.by.push_back(*dimension_from_string(name));
+            }
+            return run_stats(prepared->first, prepared->second, stats, std::cout, std::cerr);
+        }
+    } catch (const std::exception& e) {
+        // SQLite failures while reading (a file damaged after its header, a disk error).
+        std::cerr << "amqp-analyze: " << e.what() << '\n';
+        return kExitBadInput;
+    }
+    return kExitOk;
 }

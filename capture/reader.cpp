@@ -7,10 +7,8 @@
 #include "sqlite.hpp"
 
 namespace amqpprox::capture {
-namespace {
-
 // A WHERE clause and its bound values, built from a filter.
-struct Where {
+struct WhereClause {
     std::string sql;
     std::vector<std::variant<std::int64_t, std::string>> values;
 
@@ -24,6 +22,10 @@ struct Where {
         }
     }
 };
+
+namespace {
+
+using Where = WhereClause;
 
 std::string placeholders(std::size_t n) {
     std::string out;
@@ -71,6 +73,10 @@ Where frame_where(const RecordFilter& f) {
     if (f.to_ns) {
         w.add("ts_ns < ?");
         w.values.emplace_back(*f.to_ns);
+    }
+    if (f.after_row) {
+        w.add("id > ?");
+        w.values.emplace_back(*f.after_row);
     }
     return w;
 }
@@ -249,34 +255,54 @@ CaptureTotals CaptureReader::totals() const {
 
 void CaptureReader::for_each(const RecordFilter& filter, RecordOrder order,
                              const std::function<bool(const Record&)>& visit) const {
-    const auto w = frame_where(filter);
-    auto s = m_db->prepare(
-        "SELECT session, seq, ts_ns, direction, channel, type, method, size, exchange, "
-        "routing_key, queue, consumer_tag, delivery_tag, payload FROM frames" +
-        w.sql + (order == RecordOrder::session ? " ORDER BY session, seq" : " ORDER BY ts_ns, id"));
-    w.bind(s);
-    Record r;
-    while (s.step()) {
-        r.session = static_cast<SessionId>(s.integer(0));
-        r.seq = static_cast<std::uint64_t>(s.integer(1));
-        r.ts_ns = s.integer(2);
-        r.direction = static_cast<Direction>(s.integer(3));
-        r.channel = static_cast<std::uint16_t>(s.integer(4));
-        r.type = static_cast<amqp::FrameType>(s.integer(5));
-        r.method.reset();
-        if (const auto m = s.optional_integer(6)) r.method = static_cast<std::uint32_t>(*m);
-        r.size = static_cast<std::uint32_t>(s.integer(7));
-        r.exchange = s.optional_text(8);
-        r.routing_key = s.optional_text(9);
-        r.queue = s.optional_text(10);
-        r.consumer_tag = s.optional_text(11);
-        r.delivery_tag.reset();
-        if (const auto tag = s.optional_integer(12))
-            r.delivery_tag = static_cast<std::uint64_t>(*tag);
-        const auto payload = s.blob(13);
-        r.payload.assign(payload.begin(), payload.end());
-        if (!visit(r)) break;
+    auto cursor = records(filter, order);
+    while (const auto* record = cursor.next()) {
+        if (!visit(*record)) break;
     }
+}
+
+RecordCursor CaptureReader::records(const RecordFilter& filter, RecordOrder order) const {
+    auto where = std::make_unique<WhereClause>(frame_where(filter));
+    const char* order_by = order == RecordOrder::session ? " ORDER BY session, seq"
+                           : order == RecordOrder::time  ? " ORDER BY ts_ns, id"
+                                                         : " ORDER BY id";
+    auto statement = std::make_unique<Statement>(m_db->prepare(
+        "SELECT session, seq, ts_ns, direction, channel, type, method, size, exchange, "
+        "routing_key, queue, consumer_tag, delivery_tag, payload, id FROM frames" +
+        where->sql + order_by));
+    where->bind(*statement);
+    return RecordCursor(std::move(where), std::move(statement));
+}
+
+RecordCursor::RecordCursor(std::unique_ptr<WhereClause> where, std::unique_ptr<Statement> statement)
+    : m_where(std::move(where)), m_statement(std::move(statement)) {}
+RecordCursor::RecordCursor(RecordCursor&&) noexcept = default;
+RecordCursor& RecordCursor::operator=(RecordCursor&&) noexcept = default;
+RecordCursor::~RecordCursor() = default;
+
+const Record* RecordCursor::next() {
+    auto& s = *m_statement;
+    if (!s.step()) return nullptr;
+    auto& r = m_record;
+    r.session = static_cast<SessionId>(s.integer(0));
+    r.seq = static_cast<std::uint64_t>(s.integer(1));
+    r.ts_ns = s.integer(2);
+    r.direction = static_cast<Direction>(s.integer(3));
+    r.channel = static_cast<std::uint16_t>(s.integer(4));
+    r.type = static_cast<amqp::FrameType>(s.integer(5));
+    r.method.reset();
+    if (const auto m = s.optional_integer(6)) r.method = static_cast<std::uint32_t>(*m);
+    r.size = static_cast<std::uint32_t>(s.integer(7));
+    r.exchange = s.optional_text(8);
+    r.routing_key = s.optional_text(9);
+    r.queue = s.optional_text(10);
+    r.consumer_tag = s.optional_text(11);
+    r.delivery_tag.reset();
+    if (const auto tag = s.optional_integer(12)) r.delivery_tag = static_cast<std::uint64_t>(*tag);
+    const auto payload = s.blob(13);
+    r.payload.assign(payload.begin(), payload.end());
+    m_row = s.integer(14);
+    return &r;
 }
 
 std::uint64_t CaptureReader::count(const RecordFilter& filter) const {

@@ -18,6 +18,7 @@
 namespace amqpprox::capture {
 
 class Database;
+class Statement;
 
 struct CaptureError {
     std::string message;  // says what is wrong with which file
@@ -31,13 +32,15 @@ struct RecordFilter {
     std::optional<std::string> exchange;
     std::optional<std::string> routing_key;
     std::optional<std::string> queue;
-    std::optional<std::int64_t> from_ns;  // inclusive
-    std::optional<std::int64_t> to_ns;    // exclusive
+    std::optional<std::int64_t> from_ns;    // inclusive
+    std::optional<std::int64_t> to_ns;      // exclusive
+    std::optional<std::int64_t> after_row;  // only rows written after this one (see RecordCursor)
 };
 
 enum class RecordOrder {
     session,  // by session, then by sequence number
     time,     // all sessions interleaved by timestamp
+    row,      // in the order the writer committed them (for tailing a live file)
 };
 
 struct CaptureTotals {
@@ -50,6 +53,33 @@ struct CaptureTotals {
     std::optional<std::int64_t> last_ns;
     std::uint64_t gaps = 0;
     std::uint64_t frames_lost = 0;
+};
+
+struct WhereClause;
+
+// A pull-style walk over matching records, for merging several files and for tailing a file
+// that is being written. Holds a read transaction's statement: keep it shorter-lived than the
+// reader it came from.
+class RecordCursor {
+public:
+    RecordCursor(RecordCursor&&) noexcept;
+    RecordCursor& operator=(RecordCursor&&) noexcept;
+    ~RecordCursor();
+
+    // The next matching record, or nullptr at the end; valid until the next call.
+    const Record* next();
+    // The file's row number of the record `next` returned: rows grow in the order the writer
+    // committed them, so `RecordFilter::after_row` resumes a walk where it stopped.
+    std::int64_t row() const { return m_row; }
+
+private:
+    friend class CaptureReader;
+    RecordCursor(std::unique_ptr<WhereClause> where, std::unique_ptr<Statement> statement);
+
+    std::unique_ptr<WhereClause> m_where;  // owns the values the statement's binds point into
+    std::unique_ptr<Statement> m_statement;
+    Record m_record;
+    std::int64_t m_row = 0;
 };
 
 class CaptureReader {
@@ -69,6 +99,7 @@ public:
     // Calls `visit` for each matching record in `order`; stops early when it returns false.
     void for_each(const RecordFilter& filter, RecordOrder order,
                   const std::function<bool(const Record&)>& visit) const;
+    RecordCursor records(const RecordFilter& filter, RecordOrder order) const;
     std::uint64_t count(const RecordFilter& filter) const;
 
 private:

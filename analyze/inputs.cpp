@@ -1,0 +1,244 @@
+#include "inputs.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <queue>
+#include <regex>
+
+namespace amqpprox::analyze {
+namespace {
+
+namespace fs = std::filesystem;
+using capture::CaptureReader;
+using capture::SessionRow;
+
+// "dir/name.0003.amqpcap" -> ("dir/name.amqpcap", 3); files outside a rotation -> nullopt.
+std::optional<std::pair<std::string, unsigned>> rotation_member(const std::string& path) {
+    static const std::regex pattern(R"(^(.*)\.([0-9]{4,})(\.[^./]*)?$)");
+    std::smatch m;
+    if (!std::regex_match(path, m, pattern)) return std::nullopt;
+    unsigned index = 0;
+    const auto digits = m[2].str();
+    std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    return std::pair{m[1].str() + m[3].str(), index};
+}
+
+// A name that does not exist but whose rotation files do ("cap.amqpcap" for
+// "cap.0001.amqpcap", ...) stands for those files, in order.
+std::vector<std::string> expand(const std::string& path) {
+    std::error_code ec;
+    if (fs::exists(path, ec)) return {path};
+    const fs::path p(path);
+    const auto dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+    std::vector<std::pair<unsigned, std::string>> members;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const auto candidate = (p.parent_path() / entry.path().filename()).string();
+        if (auto member = rotation_member(candidate); member && member->first == path)
+            members.emplace_back(member->second, candidate);
+    }
+    if (members.empty()) return {path};  // let open() say it is missing
+    std::sort(members.begin(), members.end());
+    std::vector<std::string> out;
+    for (auto& [index, name] : members)
+        out.push_back(std::move(name));
+    return out;
+}
+
+void merge_into(SessionRow& into, const SessionRow& later) {
+    auto keep = [](std::string& a, const std::string& b) {
+        if (!b.empty()) a = b;
+    };
+    keep(into.start.backend, later.start.backend);
+    keep(into.start.backend_address, later.start.backend_address);
+    keep(into.vhost, later.vhost);
+    keep(into.user, later.user);
+    keep(into.connection_name, later.connection_name);
+    if (later.client_properties != "{}") into.client_properties = later.client_properties;
+    if (later.server_properties != "{}") into.server_properties = later.server_properties;
+    into.end_ns = later.end_ns;
+    if (later.close_code) {
+        into.close_code = later.close_code;
+        into.close_text = later.close_text;
+    }
+    if (later.closed_by != capture::ClosedBy::unknown) into.closed_by = later.closed_by;
+    into.frames += later.frames;
+    into.bytes += later.bytes;
+    into.frames_lost += later.frames_lost;
+}
+
+}  // namespace
+
+bool Selection::frame_filters() const {
+    const auto& f = records;
+    return f.channel || !f.methods.empty() || f.exchange || f.routing_key || f.queue || f.from_ns ||
+           f.to_ns;
+}
+
+tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>& paths) {
+    InputSet set;
+    std::map<std::string, std::uint32_t> series_of;  // rotation base name -> series
+    for (const auto& given : paths) {
+        for (const auto& path : expand(given)) {
+            auto reader = CaptureReader::open(path);
+            if (!reader) return tl::unexpected(InputError{reader.error().message});
+            std::string series_name = path;
+            if (auto member = rotation_member(path); member && !reader->meta().file_index.empty())
+                series_name = member->first;
+            auto [it, added] =
+                series_of.emplace(series_name, static_cast<std::uint32_t>(set.m_series.size()));
+            if (added) set.m_series.push_back(series_name);
+            set.m_files.push_back(File{path, it->second, std::move(*reader)});
+        }
+    }
+    // Within a series, read the files in rotation order whatever order they were given in.
+    std::stable_sort(set.m_files.begin(), set.m_files.end(), [](const File& a, const File& b) {
+        if (a.series != b.series) return a.series < b.series;
+        return std::stoul("0" + a.reader.meta().file_index) <
+               std::stoul("0" + b.reader.meta().file_index);
+    });
+
+    std::map<SessionKey, SessionInfo> merged;
+    for (const auto& file : set.m_files) {
+        for (auto& row : file.reader.sessions()) {
+            const SessionKey key{file.series, row.start.id};
+            auto [it, added] = merged.try_emplace(key);
+            if (added) {
+                it->second.key = key;
+                it->second.row = std::move(row);
+            } else {
+                merge_into(it->second.row, row);
+            }
+        }
+    }
+    const bool several = set.m_series.size() > 1;
+    for (auto& [key, info] : merged) {
+        info.label = several ? std::to_string(key.series + 1) + ":" + std::to_string(key.id)
+                             : std::to_string(key.id);
+        set.m_sessions.push_back(std::move(info));
+    }
+    std::stable_sort(set.m_sessions.begin(), set.m_sessions.end(),
+                     [](const SessionInfo& a, const SessionInfo& b) {
+                         return a.row.start.start_ns < b.row.start.start_ns;
+                     });
+    return set;
+}
+
+const SessionInfo* InputSet::find(const SessionKey& key) const {
+    for (const auto& s : m_sessions)
+        if (s.key == key) return &s;
+    return nullptr;
+}
+
+std::optional<SessionKey> InputSet::parse_session(std::string_view text) const {
+    auto number = [](std::string_view s) -> std::optional<std::uint64_t> {
+        std::uint64_t n = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+        return n;
+    };
+    SessionKey key;
+    if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+        const auto series = number(text.substr(0, colon));
+        const auto id = number(text.substr(colon + 1));
+        if (!series || !id || *series == 0) return std::nullopt;
+        key = {static_cast<std::uint32_t>(*series - 1), *id};
+    } else {
+        const auto id = number(text);
+        if (!id) return std::nullopt;
+        key = {0, *id};
+    }
+    if (!find(key)) return std::nullopt;
+    return key;
+}
+
+std::vector<const SessionInfo*> InputSet::selected_sessions(const Selection& selection) const {
+    std::vector<const SessionInfo*> out;
+    for (const auto& s : m_sessions) {
+        if (!selection.sessions.empty() &&
+            std::find(selection.sessions.begin(), selection.sessions.end(), s.key) ==
+                selection.sessions.end())
+            continue;
+        if (selection.records.vhost && s.row.vhost != *selection.records.vhost) continue;
+        out.push_back(&s);
+    }
+    return out;
+}
+
+std::uint64_t InputSet::for_each(const Selection& selection, const Visitor& visit) const {
+    struct Source {
+        const File* file;
+        capture::RecordCursor cursor;
+        const capture::Record* current;
+    };
+    // `current` points into its cursor: reserve so the cursors never move once read.
+    std::vector<Source> sources;
+    sources.reserve(m_files.size());
+    for (const auto& file : m_files) {
+        auto filter = selection.records;
+        filter.sessions.clear();
+        if (!selection.sessions.empty()) {
+            for (const auto& key : selection.sessions)
+                if (key.series == file.series) filter.sessions.push_back(key.id);
+            if (filter.sessions.empty()) continue;
+        }
+        auto& source = sources.emplace_back(
+            Source{&file, file.reader.records(filter, capture::RecordOrder::time), nullptr});
+        source.current = source.cursor.next();
+        if (!source.current) sources.pop_back();
+    }
+    // Sessions by key for the visitor; the walk may be long, so look them up once each.
+    std::map<SessionKey, const SessionInfo*> by_key;
+    for (const auto& s : m_sessions)
+        by_key.emplace(s.key, &s);
+
+    auto later = [&](std::size_t a, std::size_t b) {
+        const auto ta = sources[a].current->ts_ns, tb = sources[b].current->ts_ns;
+        return ta != tb ? ta > tb : a > b;
+    };
+    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heap(later);
+    for (std::size_t i = 0; i < sources.size(); ++i)
+        heap.push(i);
+    std::uint64_t visited = 0;
+    while (!heap.empty()) {
+        const auto i = heap.top();
+        heap.pop();
+        auto& source = sources[i];
+        const auto& record = *source.current;
+        const auto it = by_key.find({source.file->series, record.session});
+        if (it != by_key.end()) {
+            ++visited;
+            if (!visit(*it->second, record)) break;
+        }
+        source.current = source.cursor.next();
+        if (source.current) heap.push(i);
+    }
+    return visited;
+}
+
+std::vector<InputSet::GapInfo> InputSet::gaps(const Selection& selection) const {
+    const auto sessions = selected_sessions(selection);
+    std::vector<GapInfo> out;
+    for (const auto& file : m_files) {
+        for (const auto& gap : file.reader.gaps()) {
+            const SessionInfo* owner = nullptr;
+            if (gap.session) {
+                const auto it =
+                    std::find_if(sessions.begin(), sessions.end(), [&](const SessionInfo* s) {
+                        return s->key == SessionKey{file.series, *gap.session};
+                    });
+                if (it == sessions.end()) continue;
+                owner = *it;
+            }
+            if (selection.records.from_ns && gap.ts_ns < *selection.records.from_ns) continue;
+            if (selection.records.to_ns && gap.ts_ns >= *selection.records.to_ns) continue;
+            out.push_back({owner, gap});
+        }
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const GapInfo& a, const GapInfo& b) { return a.gap.ts_ns < b.gap.ts_ns; });
+    return out;
+}
+
+}  // namespace amqpprox::analyze
