@@ -125,7 +125,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"session", "vhost", "channel", "exchange", "queue", "routing-key"}));
     stats_cmd->add_option("--top", stats.top, "Rows per table in text output")->default_val(20);
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version exit 0; a bad command line is bad input like any other.
+        return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+    }
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
                   << "amqp-analyze: a command is required (decode, info, sessions, trace, stats)\n";

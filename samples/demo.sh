@@ -53,9 +53,17 @@ proxy_pid=
 say "4. What was recorded"
 run "$analyze" info "$capture"
 echo
-echo "\$ sqlite3 \$DEMO/demo.amqpcap 'SELECT id, user, vhost, connection_name, close_code, closed_by, frames FROM sessions'"
-sqlite3 -header -column "$capture" \
-  'SELECT id, user, vhost, connection_name, close_code, closed_by, frames FROM sessions'
+run "$analyze" sessions "$capture"
+echo
+echo "\$ amqp-analyze trace \$DEMO/demo.amqpcap --session 1 --channel 1 | head -n 12 | cut -c 1-150"
+"$analyze" trace "$capture" --session 1 --channel 1 > "$tmp/trace"
+head -n 12 "$tmp/trace" | cut -c 1-150
+echo
+echo "\$ amqp-analyze stats \$DEMO/demo.amqpcap --by exchange   (excerpts)"
+"$analyze" stats "$capture" --by exchange > "$tmp/stats"
+sed -n '1,4p' "$tmp/stats"
+grep -E '^(LATENCY|confirm|consumer|get) ' "$tmp/stats"
+sed -n '/^EXCHANGE/,/^$/p' "$tmp/stats"
 echo
 echo "\$ sqlite3 \$DEMO/demo.amqpcap \"SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)\""
 sqlite3 -header -column "$capture" \

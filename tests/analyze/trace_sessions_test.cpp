@@ -8,6 +8,7 @@
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
 #include "analyze/trace.hpp"
+#include "capture/sqlite.hpp"
 
 using namespace amqpprox;
 using namespace amqpprox::amqp;
@@ -201,4 +202,35 @@ TEST_CASE("inputs: missing and non-capture files are clear errors", "[analyze][i
     auto junk = analyze::InputSet::open({dir.file("junk.amqpcap")});
     REQUIRE(!junk);
     CHECK(junk.error().message.find("not a capture file") != std::string::npos);
+}
+
+TEST_CASE("an empty capture matches nothing; gaps show in the trace", "[analyze][trace]") {
+    capture::test::TempDir dir;
+    const auto empty = dir.file("e.amqpcap");
+    capture::CaptureWriter(empty, analyze::test::blocking_writer()).close();
+    {
+        auto [inputs, selection] = open(empty);
+        std::ostringstream out, err;
+        CHECK(analyze::print_trace(inputs, selection, {}, out, err) ==
+              analyze::kExitNothingMatched);
+        CHECK(analyze::print_sessions(inputs, selection, {}, out, err) ==
+              analyze::kExitNothingMatched);
+        CHECK(err.str() == "amqp-analyze: no frames matched\namqp-analyze: no sessions matched\n");
+    }
+    const auto path = dir.file("g.amqpcap");
+    write_two_sessions(path);
+    {
+        // What the writer records when its queue overflows (see the capture tests).
+        capture::Database db(path, capture::Database::Mode::read_write_create);
+        db.exec("INSERT INTO gaps(session, ts_ns, direction, frames, bytes, reason) VALUES "
+                "(7, 1700000000003500000, 0, 12, 3400, 'writer overflow')");
+    }
+    auto [inputs, selection] = open(path);
+    std::ostringstream out, err;
+    REQUIRE(analyze::print_trace(inputs, selection, {}, out, err) == 0);
+    CHECK(out.str().find("Connection.Open virtual_host=\"/\"\n"
+                         "2023-11-14T22:13:20.003500Z  7  ----  -- gap: 12 frames, 3400 bytes "
+                         "not recorded (writer overflow)\n"
+                         "2023-11-14T22:13:20.004000Z  7  C->B  ch1  Basic.Publish") !=
+          std::string::npos);
 }

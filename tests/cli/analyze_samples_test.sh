@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# amqp-analyze sessions/trace/stats on the capture of the recorded samples, checked against
+# samples/amqp/streams.json: method counts that extract_streams.py computed with its own frame
+# walk over the pcaps, independently of our codec. Also the documented exit codes.
+#   analyze_samples_test.sh AMQP_ANALYZE MAKE_SAMPLE_CAPTURE SAMPLES_DIR
+set -euo pipefail
+tool=$1
+make_capture=$2
+samples=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cap=$tmp/samples.amqpcap
+"$make_capture" "$cap" > /dev/null
+
+# The streams make_sample_capture writes, in session order.
+streams='["pika_session.conn1", "amqp_tools.conn2", "amqp_tools.conn6", "raw_methods.conn2"]'
+
+# stats: every method count, per session and overall, equals the independent count.
+"$tool" stats "$cap" --by session --format json > "$tmp/stats.json"
+python3 - "$tmp/stats.json" "$samples/amqp/streams.json" "$streams" <<'PY'
+import json, sys, collections
+stats = json.load(open(sys.argv[1]))
+streams = json.load(open(sys.argv[2]))
+names = json.loads(sys.argv[3])
+overall = collections.Counter()
+frames = 0
+for i, name in enumerate(names, start=1):
+    expected = collections.Counter()
+    for s in streams:
+        if s["file"].startswith(name + "."):
+            expected.update(s["methods"])
+            frames += s["frames"]
+    got = stats["by"]["session"][str(i)]["methods"]
+    assert dict(expected) == got, f"session {i} ({name}): expected {dict(expected)}, got {got}"
+    overall.update(expected)
+assert dict(overall) == stats["overall"]["methods"], "overall method counts"
+# streams.json counts wire frames; the capture adds each client's protocol header.
+assert stats["frames"] == frames + len(names), f'frames {stats["frames"]} != {frames} + {len(names)}'
+assert stats["sessions"] == len(names)
+t = stats["overall"]["traffic"]
+pub = overall["basic.publish"]
+assert t["published"] == pub, (t["published"], pub)
+assert t["delivered"] == overall["basic.deliver"] + overall["basic.get-ok"]
+assert t["returned"] == overall["basic.return"]
+print(f"stats: {sum(overall.values())} methods in {len(names)} sessions match streams.json")
+PY
+
+# sessions: one line each, with how each ended.
+"$tool" sessions "$cap" > "$tmp/sessions"
+[ "$(wc -l < "$tmp/sessions")" -eq 5 ] || fail "sessions: $(cat "$tmp/sessions")"
+grep -q '^1 .* amqpprox-golden-pika .* client closed 200 Normal shutdown$' "$tmp/sessions" \
+  || fail "session 1 line: $(sed -n 2p "$tmp/sessions")"
+grep -q '^4 .* broker closed 540 NOT_IMPLEMENTED - immediate=true$' "$tmp/sessions" \
+  || fail "session 4 line: $(sed -n 5p "$tmp/sessions")"
+"$tool" sessions "$cap" --format csv | head -n 1 | grep -q '^SESSION,START,' || fail "csv header"
+
+# trace: as many lines as non-heartbeat frames; with --heartbeats, all of them.
+all=$(python3 -c "import json; print(json.load(open('$tmp/stats.json'))['frames'])")
+"$tool" trace "$cap" --heartbeats > "$tmp/trace"
+[ "$(wc -l < "$tmp/trace")" -eq "$all" ] || fail "trace --heartbeats: $(wc -l < "$tmp/trace") lines, $all frames"
+"$tool" trace "$cap" --format json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert all(r["type"] != "heartbeat" for r in rows)
+assert rows == sorted(rows, key=lambda r: r["ts_ns"]), "time order"
+print("trace json:", len(rows), "lines")'
+"$tool" trace "$cap" --method basic.publish --exchange golden.topic > "$tmp/publish"
+[ "$(wc -l < "$tmp/publish")" -eq 2 ] || fail "publishes to golden.topic: $(cat "$tmp/publish")"
+grep -vq 'Basic.Publish exchange="golden.topic"' "$tmp/publish" && fail "filter let through: $(cat "$tmp/publish")"
+# --follow on a finished file prints what is there and, with --idle-exit, stops.
+timeout 20 "$tool" trace "$cap" --follow --idle-exit 300 > "$tmp/follow"
+[ "$(wc -l < "$tmp/follow")" -eq "$(( $(wc -l < "$tmp/trace") - $(grep -c Heartbeat "$tmp/trace") ))" ] \
+  || fail "follow printed $(wc -l < "$tmp/follow") lines"
+
+# Exit codes: 1 nothing matched, 2 bad input or options, each with a message.
+expect() {  # expect CODE PATTERN COMMAND...
+  local code=$1 pattern=$2; shift 2
+  set +e; "$@" > /dev/null 2> "$tmp/err"; local rc=$?; set -e
+  [ "$rc" -eq "$code" ] || fail "$* exited $rc, expected $code: $(cat "$tmp/err")"
+  grep -q -- "$pattern" "$tmp/err" || fail "$*: message $(cat "$tmp/err")"
+}
+expect 1 'no frames matched' "$tool" trace "$cap" --exchange no.such.exchange
+expect 1 'no sessions matched' "$tool" sessions "$cap" --vhost no-such-vhost
+expect 2 'no such file' "$tool" stats "$tmp/missing.amqpcap"
+expect 2 'unknown method .Basic.Pubish.' "$tool" trace "$cap" --method Basic.Pubish
+expect 2 'bad time' "$tool" trace "$cap" --from yesterday
+expect 2 'no session .99.' "$tool" trace "$cap" --session 99
+expect 2 'format' "$tool" stats "$cap" --format xml
+: > "$tmp/empty.amqpcap"
+expect 2 'not an amqpprox capture\|not a capture' "$tool" sessions "$tmp/empty.amqpcap"
+echo "amqp-analyze on the samples: ok"
