@@ -48,3 +48,7 @@ echo "-- at a set rate with the default drop policy:"
 echo
 echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with full capture"
 "$root/tests/bench/proxy_throughput.sh" "$build" 200000 16 3
+
+echo
+echo "== amqp-analyze stats and trace over large captures =="
+"$(dirname "$0")/analyze_bench.sh" "$build"
