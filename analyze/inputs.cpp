@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <map>
 #include <queue>
-#include <regex>
+
+#include "capture/rotation_name.hpp"
 
 namespace amqpprox::analyze {
 namespace {
@@ -14,17 +15,6 @@ namespace fs = std::filesystem;
 using capture::CaptureReader;
 using capture::SessionRow;
 
-// "dir/name.0003.amqpcap" -> ("dir/name.amqpcap", 3); files outside a rotation -> nullopt.
-std::optional<std::pair<std::string, unsigned>> rotation_member(const std::string& path) {
-    static const std::regex pattern(R"(^(.*)\.([0-9]{4,})(\.[^./]*)?$)");
-    std::smatch m;
-    if (!std::regex_match(path, m, pattern)) return std::nullopt;
-    unsigned index = 0;
-    const auto digits = m[2].str();
-    std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    return std::pair{m[1].str() + m[3].str(), index};
-}
-
 // A name that does not exist but whose rotation files do ("cap.amqpcap" for
 // "cap.0001.amqpcap", ...) stands for those files, in order.
 std::vector<std::string> expand(const std::string& path) {
@@ -32,11 +22,12 @@ std::vector<std::string> expand(const std::string& path) {
     if (fs::exists(path, ec)) return {path};
     const fs::path p(path);
     const auto dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-    std::vector<std::pair<unsigned, std::string>> members;
+    std::vector<std::pair<std::uint64_t, std::string>> members;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const auto candidate = (p.parent_path() / entry.path().filename()).string();
-        if (auto member = rotation_member(candidate); member && member->first == path)
-            members.emplace_back(member->second, candidate);
+        if (auto member = capture::parse_rotation_file_name(candidate);
+            member && member->base == path)
+            members.emplace_back(member->index, candidate);
     }
     if (members.empty()) return {path};  // let open() say it is missing
     std::sort(members.begin(), members.end());
@@ -84,8 +75,9 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
             auto reader = CaptureReader::open(path);
             if (!reader) return tl::unexpected(InputError{reader.error().message});
             std::string series_name = path;
-            if (auto member = rotation_member(path); member && !reader->meta().file_index.empty())
-                series_name = member->first;
+            if (auto member = capture::parse_rotation_file_name(path);
+                member && !reader->meta().file_index.empty())
+                series_name = member->base;
             auto [it, added] =
                 series_of.emplace(series_name, static_cast<std::uint32_t>(set.m_series.size()));
             if (added) set.m_series.push_back(series_name);

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <thread>
 
+#include "capture/rotation_name.hpp"
 #include "formats/text/json_writer.hpp"
 #include "formats/text/time.hpp"
 #include "record_text.hpp"
@@ -105,15 +106,10 @@ int finish(const TracePrinter& printer, std::uint64_t matched, std::ostream& err
 }
 
 // The file that follows `path` in its rotation ("cap.0002.amqpcap" after "cap.0001.amqpcap").
-std::string next_in_rotation(const std::string& path, const capture::CaptureMeta& meta) {
-    if (meta.file_index.empty()) return {};
-    const std::filesystem::path p(path);
-    const auto stem = p.stem().string();  // "cap.0001"
-    const auto dot = stem.rfind('.');
-    if (dot == std::string::npos) return {};
-    char number[16];
-    std::snprintf(number, sizeof number, ".%04lu", std::stoul("0" + meta.file_index) + 1);
-    return (p.parent_path() / (stem.substr(0, dot) + number + p.extension().string())).string();
+std::optional<std::string> next_in_rotation(const std::string& path) {
+    const auto member = capture::parse_rotation_file_name(path);
+    if (!member) return std::nullopt;
+    return capture::rotation_file_name(member->base, member->index + 1);
 }
 
 int follow(const InputSet& inputs, const Selection& selection, const TraceOptions& options,
@@ -150,10 +146,10 @@ int follow(const InputSet& inputs, const Selection& selection, const TraceOption
             continue;
         }
         // The writer moves on to the next file of a rotation only after committing this one.
-        const auto next = next_in_rotation(path, reader->meta());
-        if (!next.empty() && std::filesystem::exists(next)) {
-            if (auto opened = capture::CaptureReader::open(next)) {
-                path = next;
+        const auto next = next_in_rotation(path);
+        if (next && !reader->meta().file_index.empty() && std::filesystem::exists(*next)) {
+            if (auto opened = capture::CaptureReader::open(*next)) {
+                path = *next;
                 reader = std::move(opened);
                 filter.after_row = 0;
                 continue;

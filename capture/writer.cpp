@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <set>
 
 #include <pthread.h>
@@ -11,6 +10,7 @@
 #include "file_store.hpp"
 #include "formats/amqp/methods.hpp"
 #include "frame_facts.hpp"
+#include "rotation_name.hpp"
 
 namespace amqpprox::capture {
 namespace {
@@ -46,11 +46,7 @@ CaptureWriter::~CaptureWriter() {
 }
 
 std::string CaptureWriter::file_name(std::uint64_t index) const {
-    if (!m_options.rotation.enabled()) return m_path;
-    const std::filesystem::path p(m_path);
-    char number[16];
-    std::snprintf(number, sizeof number, ".%04llu", static_cast<unsigned long long>(index));
-    return (p.parent_path() / (p.stem().string() + number + p.extension().string())).string();
+    return m_options.rotation.enabled() ? rotation_file_name(m_path, index) : m_path;
 }
 
 void CaptureWriter::open_next_file() {
