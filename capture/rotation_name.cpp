@@ -34,7 +34,9 @@ std::optional<RotationMember> parse_rotation_file_name(const std::string& path) 
         if (const auto index = index_of(std::string_view(stem).substr(dot + 1)))
             member = RotationMember{(p.parent_path() / (stem.substr(0, dot) + extension)).string(),
                                     *index};
-    } else if (const auto index = index_of(std::string_view(extension).substr(1))) {
+    } else if (const auto index = extension.empty()
+                                      ? std::nullopt
+                                      : index_of(std::string_view(extension).substr(1))) {
         member = RotationMember{(p.parent_path() / stem).string(), *index};
     }
     // Only names the writer would have made: "cap.12345.amqpcap" but not "cap.0012x.amqpcap".

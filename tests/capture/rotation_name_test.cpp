@@ -16,6 +16,8 @@ TEST_CASE("rotation file names round-trip", "[capture][rotation]") {
     CHECK(bare->base == "cap");
     CHECK(bare->index == 7);
     CHECK(!parse_rotation_file_name("dir/cap.amqpcap"));
+    CHECK(!parse_rotation_file_name("cap"));
+    CHECK(!parse_rotation_file_name("dir/"));
     CHECK(!parse_rotation_file_name("cap.003.amqpcap"));  // the writer pads to four digits
     CHECK(!parse_rotation_file_name("cap.0012x.amqpcap"));
 }
