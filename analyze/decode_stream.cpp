@@ -4,51 +4,27 @@
 #include <istream>
 #include <ostream>
 
-#include "formats/amqp/content.hpp"
 #include "formats/amqp/frame.hpp"
-#include "formats/amqp/methods.hpp"
-#include "formats/amqp/printer.hpp"
-#include "formats/text/escape.hpp"
 #include "formats/text/json_writer.hpp"
+#include "frame_text.hpp"
 
 namespace amqpprox::analyze {
 namespace {
 
 using namespace amqpprox::amqp;
 
-// One frame's text line (after the offset and channel columns), or the decode error.
-Result<std::string> describe_text(const FrameView& frame, const DecodeOptions& options) {
-    switch (frame.type) {
-        case FrameType::protocol_header: {
-            auto header = parse_protocol_header(frame.payload);
-            return "Protocol-Header " + (*header)->to_string();
-        }
-        case FrameType::method: {
-            auto method = decode_method(frame.payload, frame.offset + kFrameHeaderSize);
-            if (!method) return tl::unexpected(method.error());
-            return to_text(*method, PrintOptions{.show_secrets = options.show_secrets});
-        }
-        case FrameType::header: {
-            auto header = decode_content_header(frame.payload, frame.offset + kFrameHeaderSize);
-            if (!header) return tl::unexpected(header.error());
-            return to_text(*header);
-        }
-        case FrameType::body: {
-            std::string line = "Content-Body " + std::to_string(frame.payload.size()) + " bytes";
-            if (options.body_preview > 0) {
-                line += " \"";
-                text::append_preview(line, as_chars(frame.payload), options.body_preview);
-                line += '"';
-            }
-            return line;
-        }
-        case FrameType::heartbeat:
-            return std::string("Heartbeat");
-    }
-    return std::string("?");
+// A frame as describe() takes it: payloads start after the 7-byte frame header.
+DescribeOptions describe_options(const DecodeOptions& options) {
+    return {.body_preview = options.body_preview, .show_secrets = options.show_secrets};
 }
 
-Result<std::string> describe_json(const FrameView& frame, const DecodeOptions& options) {
+FrameText frame_text(const FrameView& frame) {
+    const bool header = frame.type == FrameType::protocol_header;
+    return {frame.type, frame.payload, frame.payload.size(),
+            frame.offset + (header ? 0 : kFrameHeaderSize)};
+}
+
+Result<std::string> describe_json_line(const FrameView& frame, const DecodeOptions& options) {
     std::string out;
     text::JsonWriter json(out);
     json.begin_object();
@@ -56,34 +32,8 @@ Result<std::string> describe_json(const FrameView& frame, const DecodeOptions& o
     json.key("type").value(to_string(frame.type));
     json.key("channel").value(frame.channel);
     json.key("size").value(frame.payload.size());
-    switch (frame.type) {
-        case FrameType::protocol_header:
-            json.key("protocol").value((*parse_protocol_header(frame.payload))->to_string());
-            break;
-        case FrameType::method: {
-            auto method = decode_method(frame.payload, frame.offset + kFrameHeaderSize);
-            if (!method) return tl::unexpected(method.error());
-            json.key("method");
-            to_json(json, *method, PrintOptions{.show_secrets = options.show_secrets});
-            break;
-        }
-        case FrameType::header: {
-            auto header = decode_content_header(frame.payload, frame.offset + kFrameHeaderSize);
-            if (!header) return tl::unexpected(header.error());
-            json.key("content_header");
-            to_json(json, *header);
-            break;
-        }
-        case FrameType::body:
-            if (options.body_preview > 0) {
-                std::string preview;
-                text::append_preview(preview, as_chars(frame.payload), options.body_preview);
-                json.key("preview").value(preview);
-            }
-            break;
-        case FrameType::heartbeat:
-            break;
-    }
+    if (auto ok = describe_json(json, frame_text(frame), describe_options(options)); !ok)
+        return tl::unexpected(ok.error());
     json.end_object();
     return out;
 }
@@ -116,8 +66,8 @@ int decode_stream(std::istream& in, std::ostream& out, std::ostream& err,
                 return 2;
             }
             if (!*frame) break;
-            auto line =
-                options.json ? describe_json(**frame, options) : describe_text(**frame, options);
+            auto line = options.json ? describe_json_line(**frame, options)
+                                     : describe(frame_text(**frame), describe_options(options));
             if (!line) {
                 err << "amqp-analyze: frame at offset " << (*frame)->offset << ": "
                     << line.error().message() << '\n';

@@ -7,7 +7,7 @@
 #include "capture/rotation_name.hpp"
 #include "formats/text/json_writer.hpp"
 #include "formats/text/time.hpp"
-#include "record_text.hpp"
+#include "frame_text.hpp"
 
 namespace amqpprox::analyze {
 namespace {
@@ -26,7 +26,7 @@ public:
     void record(std::string_view session, const Record& r) {
         if (r.type == amqp::FrameType::heartbeat && !m_options.heartbeats) return;
         ++m_printed;
-        const RecordTextOptions text_options{.body_preview = m_options.body_preview};
+        const DescribeOptions text_options{.body_preview = m_options.body_preview};
         if (m_options.format == OutputFormat::json) {
             std::string line;
             text::JsonWriter json(line);
@@ -39,7 +39,7 @@ public:
             json.key("channel").value(r.channel);
             json.key("type").value(amqp::to_string(r.type));
             json.key("size").value(r.size);
-            if (auto ok = describe_json(json, r, text_options); !ok) {
+            if (auto ok = describe_json(json, FrameText::of(r), text_options); !ok) {
                 ++m_undecodable;
                 json.key("error").value(ok.error().message());
             }
@@ -49,7 +49,7 @@ public:
         }
         m_out << text::format_utc_ns(r.ts_ns) << "  " << session << "  " << arrow(r.direction)
               << "  ch" << r.channel << "  ";
-        if (auto line = describe(r, text_options)) {
+        if (auto line = describe(FrameText::of(r), text_options)) {
             m_out << *line << '\n';
         } else {
             ++m_undecodable;
