@@ -114,13 +114,22 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
                      [](const SessionInfo& a, const SessionInfo& b) {
                          return a.row.start.start_ns < b.row.start.start_ns;
                      });
+    for (std::size_t i = 0; i < set.m_sessions.size(); ++i)
+        set.m_index.emplace(set.m_sessions[i].key, i);
     return set;
 }
 
 const SessionInfo* InputSet::find(const SessionKey& key) const {
-    for (const auto& s : m_sessions)
-        if (s.key == key) return &s;
-    return nullptr;
+    const auto it = m_index.find(key);
+    return it == m_index.end() ? nullptr : &m_sessions[it->second];
+}
+
+bool InputSet::selects(const SessionInfo& s, const Selection& selection) {
+    if (!selection.sessions.empty() &&
+        std::find(selection.sessions.begin(), selection.sessions.end(), s.key) ==
+            selection.sessions.end())
+        return false;
+    return !selection.records.vhost || s.row.vhost == *selection.records.vhost;
 }
 
 std::optional<SessionKey> InputSet::parse_session(std::string_view text) const {
@@ -147,14 +156,8 @@ std::optional<SessionKey> InputSet::parse_session(std::string_view text) const {
 
 std::vector<const SessionInfo*> InputSet::selected_sessions(const Selection& selection) const {
     std::vector<const SessionInfo*> out;
-    for (const auto& s : m_sessions) {
-        if (!selection.sessions.empty() &&
-            std::find(selection.sessions.begin(), selection.sessions.end(), s.key) ==
-                selection.sessions.end())
-            continue;
-        if (selection.records.vhost && s.row.vhost != *selection.records.vhost) continue;
-        out.push_back(&s);
-    }
+    for (const auto& s : m_sessions)
+        if (selects(s, selection)) out.push_back(&s);
     return out;
 }
 
@@ -163,6 +166,7 @@ std::uint64_t InputSet::for_each(const Selection& selection, const Visitor& visi
         const File* file;
         capture::RecordCursor cursor;
         const capture::Record* current;
+        const SessionInfo* last = nullptr;  // consecutive records are often one session's
     };
     // `current` points into its cursor: reserve so the cursors never move once read.
     std::vector<Source> sources;
@@ -180,11 +184,6 @@ std::uint64_t InputSet::for_each(const Selection& selection, const Visitor& visi
         source.current = source.cursor.next();
         if (!source.current) sources.pop_back();
     }
-    // Sessions by key for the visitor; the walk may be long, so look them up once each.
-    std::map<SessionKey, const SessionInfo*> by_key;
-    for (const auto& s : m_sessions)
-        by_key.emplace(s.key, &s);
-
     auto later = [&](std::size_t a, std::size_t b) {
         const auto ta = sources[a].current->ts_ns, tb = sources[b].current->ts_ns;
         return ta != tb ? ta > tb : a > b;
@@ -198,10 +197,11 @@ std::uint64_t InputSet::for_each(const Selection& selection, const Visitor& visi
         heap.pop();
         auto& source = sources[i];
         const auto& record = *source.current;
-        const auto it = by_key.find({source.file->series, record.session});
-        if (it != by_key.end()) {
+        if (!source.last || source.last->key.id != record.session)
+            source.last = find({source.file->series, record.session});
+        if (source.last) {
             ++visited;
-            if (!visit(*it->second, record)) break;
+            if (!visit(*source.last, record)) break;
         }
         source.current = source.cursor.next();
         if (source.current) heap.push(i);
@@ -210,18 +210,13 @@ std::uint64_t InputSet::for_each(const Selection& selection, const Visitor& visi
 }
 
 std::vector<InputSet::GapInfo> InputSet::gaps(const Selection& selection) const {
-    const auto sessions = selected_sessions(selection);
     std::vector<GapInfo> out;
     for (const auto& file : m_files) {
         for (const auto& gap : file.reader.gaps()) {
             const SessionInfo* owner = nullptr;
             if (gap.session) {
-                const auto it =
-                    std::find_if(sessions.begin(), sessions.end(), [&](const SessionInfo* s) {
-                        return s->key == SessionKey{file.series, *gap.session};
-                    });
-                if (it == sessions.end()) continue;
-                owner = *it;
+                owner = find({file.series, *gap.session});
+                if (!owner || !selects(*owner, selection)) continue;
             }
             if (selection.records.from_ns && gap.ts_ns < *selection.records.from_ns) continue;
             if (selection.records.to_ns && gap.ts_ns >= *selection.records.to_ns) continue;

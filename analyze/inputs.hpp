@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,9 +75,12 @@ public:
     const std::vector<File>& files() const { return m_files; }
 
 private:
+    static bool selects(const SessionInfo& session, const Selection& selection);
+
     std::vector<File> m_files;
     std::vector<std::string> m_series;  // one name per series, for messages
     std::vector<SessionInfo> m_sessions;
+    std::map<SessionKey, std::size_t> m_index;  // key -> position in m_sessions
 };
 
 }  // namespace amqpprox::analyze
