@@ -103,13 +103,17 @@ struct SessionState {
     std::optional<std::size_t> heartbeat;  // index into report.heartbeats
     std::optional<std::int64_t> last_ts[kSides];
     std::optional<std::size_t> blocked;  // open period, index into report.blocked
+    // The session's own groups, found once (map nodes do not move).
+    GroupStats* session_group = nullptr;
+    GroupStats* vhost_group = nullptr;
+    std::map<std::uint16_t, GroupStats*> channel_groups;
 };
 
 class Collector {
 public:
-    Collector(std::vector<Dimension> by) : m_by(std::move(by)) {
-        for (const auto d : m_by)
-            m_report.groups[d];
+    explicit Collector(const std::vector<Dimension>& by) {
+        for (const auto d : by)
+            m_by.emplace_back(d, &m_report.groups[d]);
     }
 
     void add(const SessionInfo& info, const Record& r) {
@@ -155,29 +159,37 @@ private:
         return it->second;
     }
 
+    // Records come in time order: nearly every call is for the second the last one was.
     RateBucket& rate_at(std::int64_t ts_ns) {
         const auto second = ts_ns / 1'000'000'000;
-        auto& bucket = m_rates[second];
-        bucket.second = second;
-        return bucket;
+        if (!m_rate || m_rate->second != second) {
+            m_rate = &m_rates[second];
+            m_rate->second = second;
+        }
+        return *m_rate;
     }
 
     // Calls fn on every group a frame or message with these names counts toward.
     template <typename Fn>
-    void for_groups(const SessionState& s, std::uint16_t channel, const Names& names, Fn&& fn) {
+    void for_groups(SessionState& s, std::uint16_t channel, const Names& names, Fn&& fn) {
         fn(m_report.overall);
-        for (const auto d : m_by) {
-            auto& groups = m_report.groups[d];
+        for (const auto& [d, groups_of] : m_by) {
+            auto& groups = *groups_of;
             switch (d) {
                 case Dimension::session:
-                    fn(groups[s.info->label]);
+                    if (!s.session_group) s.session_group = &groups[s.info->label];
+                    fn(*s.session_group);
                     break;
                 case Dimension::vhost:
-                    fn(groups[s.info->row.vhost]);
+                    if (!s.vhost_group) s.vhost_group = &groups[s.info->row.vhost];
+                    fn(*s.vhost_group);
                     break;
-                case Dimension::channel:
-                    fn(groups[s.info->label + "/" + std::to_string(channel)]);
+                case Dimension::channel: {
+                    auto& group = s.channel_groups[channel];
+                    if (!group) group = &groups[s.info->label + "/" + std::to_string(channel)];
+                    fn(*group);
                     break;
+                }
                 case Dimension::exchange:
                     if (names.has_exchange) fn(groups[names.exchange]);
                     break;
@@ -247,7 +259,7 @@ private:
         const Method& method = *decoded;
         const auto& info = amqp::info(method);
         auto& channel = s.channels[r.channel];
-        const auto names = Names::of(r);
+        auto names = Names::of(r);
         for_groups(s, r.channel, names, [&](GroupStats& g) { ++g.methods[info.id.key()]; });
         auto& content = channel.content[side(r.direction)];
         content_cut(content);
@@ -264,7 +276,7 @@ private:
             }
             channel.pending[asker].push_back(std::move(rpc));
         }
-        handle(s, channel, content, r, method, names, answered);
+        handle(s, channel, content, r, method, std::move(names), answered);
     }
 
     // Pairs a reply with the oldest request on the channel that it answers.
@@ -363,7 +375,7 @@ private:
     }
 
     void handle(SessionState& s, ChannelState& channel, std::optional<Content>& content,
-                const Record& r, const Method& method, const Names& names,
+                const Record& r, const Method& method, Names names,
                 const std::optional<PendingRpc>& answered) {
         const bool from_client = r.direction == Direction::client_to_broker;
         const auto ch = r.channel;
@@ -371,9 +383,9 @@ private:
             if (channel.confirm) channel.unconfirmed[channel.next_publish++] = {r.ts_ns, names};
             for_groups(s, ch, names, [](GroupStats& g) { ++g.traffic.published; });
             ++rate_at(r.ts_ns).published;
-            content = Content{Content::Kind::publish, names};
+            content = Content{Content::Kind::publish, std::move(names)};
         } else if (const auto* deliver = std::get_if<BasicDeliver>(&method)) {
-            auto with_queue = names;
+            auto with_queue = std::move(names);
             const auto consumer = channel.consumers.find(deliver->consumer_tag);
             if (consumer != channel.consumers.end()) {
                 with_queue.set_queue(m_report.consumers[consumer->second.index].queue);
@@ -386,9 +398,9 @@ private:
                 if (deliver->redelivered) ++g.traffic.redelivered;
             });
             ++rate_at(r.ts_ns).delivered;
-            content = Content{Content::Kind::deliver, with_queue};
+            content = Content{Content::Kind::deliver, std::move(with_queue)};
         } else if (const auto* get_ok = std::get_if<BasicGetOk>(&method)) {
-            auto with_queue = names;
+            auto with_queue = std::move(names);
             if (answered) {
                 with_queue.set_queue(answered->names.queue);
                 if (!answered->no_ack) {
@@ -403,10 +415,10 @@ private:
                 if (get_ok->redelivered) ++g.traffic.redelivered;
             });
             ++rate_at(r.ts_ns).delivered;
-            content = Content{Content::Kind::get_ok, with_queue};
+            content = Content{Content::Kind::get_ok, std::move(with_queue)};
         } else if (std::holds_alternative<BasicReturn>(method)) {
             for_groups(s, ch, names, [](GroupStats& g) { ++g.traffic.returned; });
-            content = Content{Content::Kind::ret, names};
+            content = Content{Content::Kind::ret, std::move(names)};
         } else if (const auto* ack = std::get_if<BasicAck>(&method)) {
             if (from_client)
                 client_settles(s, ch, channel, ack->delivery_tag, ack->multiple, r.ts_ns,
@@ -489,8 +501,9 @@ private:
         s.blocked.reset();
     }
 
-    std::vector<Dimension> m_by;
     StatsReport m_report;
+    std::vector<std::pair<Dimension, std::map<std::string, GroupStats>*>> m_by;
+    RateBucket* m_rate = nullptr;  // the bucket of the last record
     std::map<SessionKey, SessionState> m_sessions;
     std::map<std::int64_t, RateBucket> m_rates;
 };
