@@ -114,6 +114,12 @@ int main(int argc, char** argv) {
     Common stats_common;
     StatsOptions stats;
     std::vector<std::string> by;
+    std::map<std::string, Dimension> dimensions;
+    std::vector<std::string> dimension_names;
+    for (const auto& [dimension, name] : kDimensions) {
+        dimensions.emplace(name, dimension);
+        dimension_names.emplace_back(name);
+    }
     auto* stats_cmd = app.add_subcommand(
         "stats", "Counts, message traffic, sizes, latencies (RPCs, confirms, consumers), errors");
     add_common(stats_cmd, stats_common, true);
@@ -122,7 +128,7 @@ int main(int argc, char** argv) {
                      "Group by these (session, vhost, channel, exchange, queue, routing-key); "
                      "default vhost,exchange,queue")
         ->delimiter(',')
-        ->check(CLI::IsMember({"session", "vhost", "channel", "exchange", "queue", "routing-key"}));
+        ->check(CLI::IsMember(dimension_names));
     stats_cmd->add_option("--top", stats.top, "Rows per table in text output")->default_val(20);
 
     try {
@@ -174,7 +180,7 @@ int main(int argc, char** argv) {
             if (!by.empty()) {
                 stats.by.clear();
                 for (const auto& name : by)
-                    stats.by.push_back(*dimension_from_string(name));
+                    stats.by.push_back(dimensions.at(name));
             }
             return run_stats(prepared->first, prepared->second, stats, std::cout, std::cerr);
         }

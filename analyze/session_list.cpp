@@ -40,8 +40,7 @@ std::string end_state(const capture::SessionRow& row) {
     return "dropped";
 }
 
-}  // namespace
-
+// How a session ended, in words: "client closed 200 Normal shutdown", "dropped", "open".
 std::string describe_end(const capture::SessionRow& row) {
     auto out = end_state(row);
     if (row.close_code) {
@@ -50,6 +49,8 @@ std::string describe_end(const capture::SessionRow& row) {
     }
     return out;
 }
+
+}  // namespace
 
 int print_sessions(const InputSet& inputs, const Selection& selection,
                    const SessionListOptions& options, std::ostream& out, std::ostream& err) {

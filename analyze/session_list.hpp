@@ -18,7 +18,4 @@ struct SessionListOptions {
 int print_sessions(const InputSet& inputs, const Selection& selection,
                    const SessionListOptions& options, std::ostream& out, std::ostream& err);
 
-// How a session ended, in words: "client closed 200 Normal shutdown", "dropped", "open".
-std::string describe_end(const capture::SessionRow& row);
-
 }  // namespace amqpprox::analyze

@@ -511,29 +511,9 @@ private:
 }  // namespace
 
 std::string_view to_string(Dimension d) {
-    switch (d) {
-        case Dimension::session:
-            return "session";
-        case Dimension::vhost:
-            return "vhost";
-        case Dimension::channel:
-            return "channel";
-        case Dimension::exchange:
-            return "exchange";
-        case Dimension::queue:
-            return "queue";
-        case Dimension::routing_key:
-            return "routing-key";
-    }
+    for (const auto& [dimension, name] : kDimensions)
+        if (dimension == d) return name;
     return "?";
-}
-
-std::optional<Dimension> dimension_from_string(std::string_view name) {
-    for (const auto d : {Dimension::session, Dimension::vhost, Dimension::channel,
-                         Dimension::exchange, Dimension::queue, Dimension::routing_key}) {
-        if (to_string(d) == name) return d;
-    }
-    return std::nullopt;
 }
 
 StatsReport compute_stats(const InputSet& inputs, const Selection& selection,

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "histogram.hpp"
@@ -19,8 +21,13 @@
 namespace amqpprox::analyze {
 
 enum class Dimension { session, vhost, channel, exchange, queue, routing_key };
+// Each dimension with its name on the command line (--by) and in the output.
+inline constexpr std::pair<Dimension, std::string_view> kDimensions[] = {
+    {Dimension::session, "session"}, {Dimension::vhost, "vhost"},
+    {Dimension::channel, "channel"}, {Dimension::exchange, "exchange"},
+    {Dimension::queue, "queue"},     {Dimension::routing_key, "routing-key"},
+};
 std::string_view to_string(Dimension d);
-std::optional<Dimension> dimension_from_string(std::string_view name);
 
 struct Traffic {
     std::uint64_t published = 0;

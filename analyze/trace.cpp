@@ -25,15 +25,11 @@ public:
 
     void record(std::string_view session, const Record& r) {
         if (r.type == amqp::FrameType::heartbeat && !m_options.heartbeats) return;
-        ++m_printed;
         const DescribeOptions text_options{.body_preview = m_options.body_preview};
         if (m_options.format == OutputFormat::json) {
             std::string line;
             text::JsonWriter json(line);
-            json.begin_object();
-            json.key("ts_ns").value(r.ts_ns);
-            json.key("time").value(text::format_utc_ns(r.ts_ns));
-            json.key("session").value(session);
+            begin_line(json, r.ts_ns, session);
             json.key("seq").value(r.seq);
             json.key("from").value(capture::to_string(r.direction));
             json.key("channel").value(r.channel);
@@ -59,14 +55,10 @@ public:
     }
 
     void gap(std::string_view session, const capture::Gap& g) {
-        ++m_gaps;
         if (m_options.format == OutputFormat::json) {
             std::string line;
             text::JsonWriter json(line);
-            json.begin_object();
-            json.key("ts_ns").value(g.ts_ns);
-            json.key("time").value(text::format_utc_ns(g.ts_ns));
-            json.key("session").value(session);
+            begin_line(json, g.ts_ns, session);
             json.key("gap").begin_object();
             json.key("frames").value(g.frames);
             json.key("bytes").value(g.bytes);
@@ -81,15 +73,20 @@ public:
               << ")\n";
     }
 
-    std::uint64_t printed() const { return m_printed; }
     std::uint64_t undecodable() const { return m_undecodable; }
 
 private:
+    // What every JSON line starts with: when, and which session.
+    static void begin_line(text::JsonWriter& json, std::int64_t ts_ns, std::string_view session) {
+        json.begin_object();
+        json.key("ts_ns").value(ts_ns);
+        json.key("time").value(text::format_utc_ns(ts_ns));
+        json.key("session").value(session);
+    }
+
     const TraceOptions& m_options;
     std::ostream& m_out;
-    std::uint64_t m_printed = 0;
     std::uint64_t m_undecodable = 0;
-    std::uint64_t m_gaps = 0;
 };
 
 int finish(const TracePrinter& printer, std::uint64_t matched, std::ostream& err) {
