@@ -1,8 +1,13 @@
-// Builds small captures frame by frame with exact timestamps, for the analyzer's tests.
+// Builds small captures frame by frame with exact timestamps and opens them, for the
+// analyzer's tests.
 #pragma once
 
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "analyze/inputs.hpp"
+#include "analyze/selection_options.hpp"
 #include "capture/writer.hpp"
 #include "formats/amqp/content.hpp"
 #include "formats/amqp/methods.hpp"
@@ -72,6 +77,20 @@ private:
     capture::CaptureWriter& m_writer;
     capture::SessionId m_id;
 };
+
+struct Opened {
+    InputSet inputs;
+    Selection selection;
+};
+
+// A capture opened for analysis, with a selection made from `options`; both must succeed.
+inline Opened open(const std::string& path, const SelectionOptions& options = {}) {
+    auto inputs = InputSet::open({path});
+    REQUIRE(inputs);
+    auto selection = make_selection(options, *inputs);
+    REQUIRE(selection);
+    return {std::move(*inputs), std::move(*selection)};
+}
 
 inline capture::WriterOptions blocking_writer() {
     capture::WriterOptions options;

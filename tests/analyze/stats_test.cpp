@@ -90,9 +90,7 @@ void write_known_session(const std::string& path) {
 
 analyze::StatsReport known_report(const std::string& path) {
     write_known_session(path);
-    auto inputs = analyze::InputSet::open({path});
-    REQUIRE(inputs);
-    return analyze::compute_stats(*inputs, {},
+    return analyze::compute_stats(analyze::test::open(path).inputs, {},
                                   {analyze::Dimension::exchange, analyze::Dimension::queue});
 }
 
@@ -181,12 +179,11 @@ TEST_CASE("stats output forms", "[analyze][stats]") {
     capture::test::TempDir dir;
     const auto path = dir.file("k.amqpcap");
     write_known_session(path);
-    auto inputs = analyze::InputSet::open({path});
-    REQUIRE(inputs);
+    const auto inputs = analyze::test::open(path).inputs;
     std::ostringstream out, err;
     analyze::StatsOptions options;
     options.format = analyze::OutputFormat::json;
-    REQUIRE(analyze::run_stats(*inputs, {}, options, out, err) == 0);
+    REQUIRE(analyze::run_stats(inputs, {}, options, out, err) == 0);
     const auto json = nlohmann::json::parse(out.str());
     CHECK(json["overall"]["traffic"]["published"] == 4);
     CHECK(json["overall"]["latency_ns"]["rpc"]["queue.declare"]["p50"] == 5'000'000);
@@ -195,7 +192,7 @@ TEST_CASE("stats output forms", "[analyze][stats]") {
 
     std::ostringstream text;
     options.format = analyze::OutputFormat::text;
-    REQUIRE(analyze::run_stats(*inputs, {}, options, text, err) == 0);
+    REQUIRE(analyze::run_stats(inputs, {}, options, text, err) == 0);
     CHECK(text.str().find("Messages: published 4 (160 B), delivered 3 (15 B), acked 2, nacked 0, "
                           "rejected 1, returned 0, redelivered 1, confirmed 2, confirm-nacked 1") !=
           std::string::npos);
@@ -203,7 +200,7 @@ TEST_CASE("stats output forms", "[analyze][stats]") {
 
     std::ostringstream csv;
     options.format = analyze::OutputFormat::csv;
-    REQUIRE(analyze::run_stats(*inputs, {}, options, csv, err) == 0);
+    REQUIRE(analyze::run_stats(inputs, {}, options, csv, err) == 0);
     CHECK(csv.str().find("overall,,traffic.published,4\r\n") != std::string::npos);
     CHECK(csv.str().find("queue,q,latency_ns.consumer.max,58000000\r\n") != std::string::npos);
 }
@@ -218,10 +215,9 @@ TEST_CASE("stats on a frame it cannot decode says so and exits 2", "[analyze][st
                         Bytes{std::byte{0}, std::byte{60}, std::byte{0}, std::byte{99}});
         s.end(2);
     }
-    auto inputs = analyze::InputSet::open({path});
-    REQUIRE(inputs);
+    const auto inputs = analyze::test::open(path).inputs;
     std::ostringstream out, err;
-    CHECK(analyze::run_stats(*inputs, {}, {}, out, err) == analyze::kExitBadInput);
+    CHECK(analyze::run_stats(inputs, {}, {}, out, err) == analyze::kExitBadInput);
     CHECK(err.str().find("1 frame(s) could not be decoded") != std::string::npos);
 }
 

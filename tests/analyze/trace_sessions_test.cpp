@@ -45,18 +45,7 @@ std::size_t lines_of(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-struct Opened {
-    analyze::InputSet inputs;
-    analyze::Selection selection;
-};
-
-Opened open(const std::string& path, const analyze::SelectionOptions& options = {}) {
-    auto inputs = analyze::InputSet::open({path});
-    REQUIRE(inputs);
-    auto selection = analyze::make_selection(options, *inputs);
-    REQUIRE(selection);
-    return {std::move(*inputs), std::move(*selection)};
-}
+using analyze::test::open;
 
 }  // namespace
 
@@ -222,8 +211,9 @@ TEST_CASE("an empty capture matches nothing; gaps show in the trace", "[analyze]
     {
         // What the writer records when its queue overflows (see the capture tests).
         capture::Database db(path, capture::Database::Mode::read_write_create);
-        db.exec("INSERT INTO gaps(session, ts_ns, direction, frames, bytes, reason) VALUES "
-                "(7, 1700000000003500000, 0, 12, 3400, 'writer overflow')");
+        db.exec(
+            "INSERT INTO gaps(session, ts_ns, direction, frames, bytes, reason) VALUES "
+            "(7, 1700000000003500000, 0, 12, 3400, 'writer overflow')");
     }
     auto [inputs, selection] = open(path);
     std::ostringstream out, err;
