@@ -1,15 +1,20 @@
 // Writes a large capture for the analyzer's benchmark: SESSIONS concurrent sessions, each a
 // publisher with confirms and a manual-ack consumer (publish + header + body, confirm,
 // deliver + header + body, ack: 8 frames per message), ~200-byte bodies, 50 us apart.
-//   make_big_capture OUT.amqpcap FRAMES [SESSIONS]
+// With STREAM, also writes every frame in order as one raw AMQP byte stream, for a tshark
+// baseline on the same frames (tests/bench/stream_to_pcap.py). It starts with a frame, not
+// a protocol header, like a broker's side: the pcap puts it on the broker's port.
+//   make_big_capture OUT.amqpcap FRAMES [SESSIONS [STREAM]]
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "capture/writer.hpp"
 #include "formats/amqp/content.hpp"
+#include "formats/amqp/frame.hpp"
 #include "formats/amqp/methods.hpp"
 #include "formats/amqp/protocol_header.hpp"
 
@@ -28,7 +33,7 @@ amqp::Bytes encode(const amqp::Method& m) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: make_big_capture OUT.amqpcap FRAMES [SESSIONS]\n");
+        std::fprintf(stderr, "usage: make_big_capture OUT.amqpcap FRAMES [SESSIONS [STREAM]]\n");
         return 2;
     }
     const std::string path = argv[1];
@@ -51,9 +56,18 @@ int main(int argc, char** argv) {
     const auto hdr = amqp::kProtocolHeader091.bytes;
     std::int64_t t = 1'763'800'000'000'000'000;
     std::uint64_t written = 0;
+    std::ofstream stream;
+    amqp::Bytes wire;
+    if (argc > 4) stream.open(argv[4], std::ios::binary);
     auto put = [&](SessionId s, D d, T type, std::uint16_t ch, const amqp::Bytes& payload) {
         writer.record_frame(s, d, type, ch, payload, t);
         ++written;
+        if (stream.is_open() && type != T::protocol_header) {
+            wire.clear();
+            amqp::encode_frame(type, ch, payload, wire);
+            stream.write(reinterpret_cast<const char*>(wire.data()),
+                         static_cast<std::streamsize>(wire.size()));
+        }
     };
     std::vector<std::uint64_t> tags(sessions + 1, 0);
     for (SessionId s = 1; s <= sessions; ++s) {
