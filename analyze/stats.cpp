@@ -307,6 +307,7 @@ private:
         if (added) {
             it->second.index = m_report.consumers.size();
             it->second.no_ack = no_ack;
+            m_unacked.push_back(0);
             m_report.consumers.push_back(ConsumerReport{.session = s.info->label,
                                                         .channel = channel_id,
                                                         .consumer_tag = std::move(tag),
@@ -318,10 +319,14 @@ private:
 
     void track_delivery(ChannelState& channel, std::uint64_t tag, std::int64_t ts,
                         const Names& names, std::size_t consumer) {
-        channel.unacked[tag] = Delivery{ts, names, consumer};
+        const auto [it, added] = channel.unacked.try_emplace(tag, Delivery{ts, names, consumer});
+        if (!added) {  // a repeated tag replaces the delivery it named
+            --m_unacked[it->second.consumer];
+            it->second = Delivery{ts, names, consumer};
+        }
         auto& c = m_report.consumers[consumer];
         ++c.delivered;
-        c.max_unacked = std::max<std::uint64_t>(c.max_unacked, channel.unacked.size());
+        c.max_unacked = std::max(c.max_unacked, ++m_unacked[consumer]);
     }
 
     // Consumer acks (client) or publisher confirms (broker) covering `tag` (and below).
@@ -349,6 +354,7 @@ private:
         settle(channel.unacked, tag, multiple, [&](const Delivery& d) {
             ++settled;
             ++m_report.consumers[d.consumer].settled;
+            --m_unacked[d.consumer];
             const auto latency =
                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, ts - d.ts_ns));
             for_groups(s, channel_id, d.names, [&](GroupStats& g) {
@@ -486,8 +492,10 @@ private:
     void end_channel(ChannelState& channel) {
         for (auto& c : channel.content)
             content_cut(c);
-        for (const auto& [tag, d] : channel.unacked)
+        for (const auto& [tag, d] : channel.unacked) {
             ++m_report.consumers[d.consumer].unacked_at_end;
+            --m_unacked[d.consumer];
+        }
         m_report.unconfirmed_at_end += channel.unconfirmed.size();
         channel = ChannelState{};
     }
@@ -504,6 +512,8 @@ private:
     StatsReport m_report;
     std::vector<std::pair<Dimension, std::map<std::string, GroupStats>*>> m_by;
     RateBucket* m_rate = nullptr;  // the bucket of the last record
+    // Unacked deliveries now, per consumer (by report index): a channel may carry several.
+    std::vector<std::uint64_t> m_unacked;
     std::map<SessionKey, SessionState> m_sessions;
     std::map<std::int64_t, RateBucket> m_rates;
 };

@@ -240,3 +240,37 @@ TEST_CASE("histogram percentiles stay within 1%", "[analyze][histogram]") {
     CHECK(small.percentile(50) == 3);
     CHECK(small.percentile(99) == 7);
 }
+
+TEST_CASE("stats counts unacked deliveries per consumer, not per channel", "[analyze][stats]") {
+    capture::test::TempDir dir;
+    const auto path = dir.file("two.amqpcap");
+    {
+        capture::CaptureWriter writer(path, analyze::test::blocking_writer());
+        SessionBuilder s(writer, 1, 0);
+        s.header(0)
+            .client(1, 1, BasicConsume{.queue = "a", .consumer_tag = "ca"})
+            .broker(2, 1, BasicConsumeOk{.consumer_tag = "ca"})
+            .client(3, 1, BasicConsume{.queue = "b", .consumer_tag = "cb"})
+            .broker(4, 1, BasicConsumeOk{.consumer_tag = "cb"});
+        // Interleaved on one channel: a gets tags 1, 3; b gets 2, 4, 5.
+        for (std::uint64_t tag = 1; tag <= 5; ++tag) {
+            s.broker(10 + static_cast<std::int64_t>(tag), 1,
+                     BasicDeliver{.consumer_tag = tag == 1 || tag == 3 ? "ca" : "cb",
+                                  .delivery_tag = tag})
+                .content(10 + static_cast<std::int64_t>(tag), B, 1, 1, 1);
+        }
+        s.client(20, 1, BasicAck{.delivery_tag = 4, .multiple = true});  // 1-4; 5 stays
+        s.end(21);
+    }
+    const auto r = analyze::compute_stats(analyze::test::open(path).inputs, {}, {});
+    REQUIRE(r.consumers.size() == 2);
+    const auto& a = r.consumers[0];
+    const auto& b = r.consumers[1];
+    CHECK(a.consumer_tag == "ca");
+    CHECK(a.max_unacked == 2);
+    CHECK(a.unacked_at_end == 0);
+    CHECK(b.consumer_tag == "cb");
+    CHECK(b.max_unacked == 3);
+    CHECK(b.settled == 2);
+    CHECK(b.unacked_at_end == 1);
+}
