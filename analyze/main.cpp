@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "analyze/amqp_stream_follow.hpp"
 #include "analyze/decode_stream.hpp"
+#include "analyze/follow.hpp"
 #include "analyze/info.hpp"
 #include "analyze/inputs.hpp"
 #include "analyze/selection_options.hpp"
@@ -131,6 +133,26 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(dimension_names));
     stats_cmd->add_option("--top", stats.top, "Rows per table in text output")->default_val(20);
 
+    Common follow_common;
+    FollowOptions follow;
+    auto* follow_cmd =
+        app.add_subcommand("follow",
+                           "Whole messages (method, properties, body) in time order; --amqp-stream "
+                           "writes each amqp-stream connection's two byte streams out exactly");
+    add_common(follow_cmd, follow_common, false);
+    follow_cmd
+        ->add_option("--bodies", follow.body_preview,
+                     "Show the first N printable bytes of each body (0: none)")
+        ->default_val(64);
+    follow_cmd
+        ->add_option("-o,--output", follow.output_dir,
+                     "Write each body to a file in this directory, with messages.jsonl "
+                     "(with --amqp-stream: stream-N.client-to-server and "
+                     "stream-N.server-to-client)")
+        ->type_name("DIR");
+    follow_cmd->add_flag("--amqp-stream", follow.amqp_stream,
+                         "Find amqp-stream connections and follow their byte streams");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -139,7 +161,8 @@ int main(int argc, char** argv) {
     }
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
-                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats)\n";
+                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats, "
+                     "follow)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -183,6 +206,16 @@ int main(int argc, char** argv) {
                     stats.by.push_back(dimensions.at(name));
             }
             return run_stats(prepared->first, prepared->second, stats, std::cout, std::cerr);
+        }
+        if (follow_cmd->parsed()) {
+            auto prepared = prepare(follow_common);
+            if (!prepared) return kExitBadInput;
+            follow.format = follow_common.format;
+            if (follow.amqp_stream) {
+                return follow_amqp_streams(prepared->first, prepared->second, follow, std::cout,
+                                           std::cerr);
+            }
+            return follow_messages(prepared->first, prepared->second, follow, std::cout, std::cerr);
         }
     } catch (const std::exception& e) {
         // SQLite failures while reading (a file damaged after its header, a disk error).

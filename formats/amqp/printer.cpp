@@ -210,13 +210,11 @@ std::string to_text(const Method& method, const PrintOptions& options) {
     return out;
 }
 
-std::string to_text(const ContentHeader& header) {
-    std::string out = "Content-Header";
-    if (header.class_id != kBasicClassId) out += " class_id=" + std::to_string(header.class_id);
-    out += " body_size=" + std::to_string(header.body_size);
-    for_each_set_property(header.properties, [&out](std::string_view name, const auto& v) {
+std::string to_text(const BasicProperties& properties) {
+    std::string out;
+    for_each_set_property(properties, [&out](std::string_view name, const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        out += ' ';
+        if (!out.empty()) out += ' ';
         out += name;
         out += '=';
         if constexpr (std::is_same_v<T, std::string>) {
@@ -229,6 +227,17 @@ std::string to_text(const ContentHeader& header) {
             append_number(out, v);
         }
     });
+    return out;
+}
+
+std::string to_text(const ContentHeader& header) {
+    std::string out = "Content-Header";
+    if (header.class_id != kBasicClassId) out += " class_id=" + std::to_string(header.class_id);
+    out += " body_size=" + std::to_string(header.body_size);
+    if (auto properties = to_text(header.properties); !properties.empty()) {
+        out += ' ';
+        out += properties;
+    }
     return out;
 }
 
@@ -256,12 +265,9 @@ void to_json(text::JsonWriter& json, const Method& method, const PrintOptions& o
     json.end_object();
 }
 
-void to_json(text::JsonWriter& json, const ContentHeader& header) {
+void to_json(text::JsonWriter& json, const BasicProperties& properties) {
     json.begin_object();
-    json.key("class_id").value(header.class_id);
-    json.key("body_size").value(header.body_size);
-    json.key("properties").begin_object();
-    for_each_set_property(header.properties, [&json](std::string_view name, const auto& v) {
+    for_each_set_property(properties, [&json](std::string_view name, const auto& v) {
         using T = std::decay_t<decltype(v)>;
         json.key(name);
         if constexpr (std::is_same_v<T, FieldTable>) {
@@ -271,6 +277,14 @@ void to_json(text::JsonWriter& json, const ContentHeader& header) {
         }
     });
     json.end_object();
+}
+
+void to_json(text::JsonWriter& json, const ContentHeader& header) {
+    json.begin_object();
+    json.key("class_id").value(header.class_id);
+    json.key("body_size").value(header.body_size);
+    json.key("properties");
+    to_json(json, header.properties);
     json.end_object();
 }
 

@@ -20,6 +20,8 @@ struct PrintOptions {
 
 std::string to_text(const Method& method, const PrintOptions& options = {});
 std::string to_text(const ContentHeader& header);
+// The properties that are set, as `content_type="text/plain" delivery_mode=2`.
+std::string to_text(const BasicProperties& properties);
 std::string to_text(const FieldTable& table);
 std::string to_text(const FieldValue& value);
 
@@ -27,6 +29,8 @@ std::string to_text(const FieldValue& value);
 void to_json(text::JsonWriter& json, const Method& method, const PrintOptions& options = {});
 // {"class_id":60,"body_size":5,"properties":{"content_type":"text/plain",...}}
 void to_json(text::JsonWriter& json, const ContentHeader& header);
+// {"content_type":"text/plain",...}: the properties that are set.
+void to_json(text::JsonWriter& json, const BasicProperties& properties);
 void to_json(text::JsonWriter& json, const FieldTable& table);
 void to_json(text::JsonWriter& json, const FieldValue& value);
 

@@ -57,6 +57,22 @@ public:
         }
         return *this;
     }
+    // A content header with `properties`, and `body` in frames of at most `frame_bytes`.
+    SessionBuilder& content(std::int64_t t, capture::Direction d, std::uint16_t channel,
+                            const amqp::BasicProperties& properties, std::string_view body,
+                            std::size_t frame_bytes = 131'064) {
+        amqp::Bytes payload;
+        (void)amqp::encode_content_header({.body_size = body.size(), .properties = properties},
+                                          payload);
+        m_writer.record_frame(m_id, d, amqp::FrameType::header, channel, payload, at(t));
+        for (std::size_t at_byte = 0; at_byte < body.size(); at_byte += frame_bytes) {
+            const auto part = body.substr(at_byte, frame_bytes);
+            const auto* bytes = reinterpret_cast<const std::byte*>(part.data());
+            m_writer.record_frame(m_id, d, amqp::FrameType::body, channel,
+                                  amqp::Bytes(bytes, bytes + part.size()), at(t));
+        }
+        return *this;
+    }
     SessionBuilder& raw(std::int64_t t, capture::Direction d, std::uint16_t channel,
                         amqp::FrameType type, amqp::Bytes payload) {
         m_writer.record_frame(m_id, d, type, channel, payload, at(t));
