@@ -38,11 +38,6 @@ std::optional<Message> message_of(const amqp::Method& method) {
     return m;
 }
 
-bool ends_channel(const amqp::Method& method) {
-    return std::holds_alternative<amqp::ChannelClose>(method) ||
-           std::holds_alternative<amqp::ChannelCloseOk>(method);
-}
-
 bool ends_connection(const amqp::Method& method) {
     return std::holds_alternative<amqp::ConnectionClose>(method) ||
            std::holds_alternative<amqp::ConnectionCloseOk>(method);
@@ -84,10 +79,10 @@ amqp::Result<void> MessageAssembler::add(const SessionInfo& session, const Recor
                     emit(it, MessageStatus::interrupted);
                 return tl::unexpected(method.error());
             }
+            // A sender finishes a message before it sends anything else on that channel, so
+            // only its own frames can cut it short; the peer's Close may cross it in flight.
             if (ends_connection(*method)) {
-                interrupt_session(session.key);
-            } else if (ends_channel(*method)) {
-                interrupt_channel(session.key, r.channel);
+                interrupt_direction(session.key, r.direction);
             } else if (auto message = track(session.key, r.channel, *method)) {
                 message->session = &session;
                 message->direction = r.direction;
@@ -193,11 +188,13 @@ void MessageAssembler::interrupt_session(const SessionKey& session) {
     }
 }
 
-void MessageAssembler::interrupt_channel(const SessionKey& session, std::uint16_t channel) {
-    for (auto direction :
-         {capture::Direction::client_to_broker, capture::Direction::broker_to_client}) {
-        if (auto it = m_pending.find(Key{session, channel, direction}); it != m_pending.end())
-            emit(it, MessageStatus::interrupted);
+void MessageAssembler::interrupt_direction(const SessionKey& session,
+                                           capture::Direction direction) {
+    auto it = m_pending.lower_bound(Key{session, 0, {}});
+    while (it != m_pending.end() && it->first.session == session) {
+        auto next = std::next(it);
+        if (it->first.direction == direction) emit(it, MessageStatus::interrupted);
+        it = next;
     }
 }
 

@@ -90,7 +90,7 @@ private:
     void start(const Key& key, Message message);
     void emit(PendingMap::iterator it, MessageStatus status);
     void interrupt_session(const SessionKey& session);
-    void interrupt_channel(const SessionKey& session, std::uint16_t channel);
+    void interrupt_direction(const SessionKey& session, capture::Direction direction);
     // Learns which queue each consumer tag and get belongs to; returns the started message.
     std::optional<Message> track(const SessionKey& session, std::uint16_t channel,
                                  const amqp::Method& method);

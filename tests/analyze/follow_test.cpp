@@ -176,10 +176,24 @@ TEST_CASE("a hole in the sequence numbers interrupts the messages in flight", "[
     CHECK(assembler.missing_frames() == 2);
     CHECK(assembler.missing_by_session().at(session.key) == 2);
 
+    // The peer's Close crossing a message in flight does not cut it: only its sender can.
+    Bytes close, body(8, std::byte{'b'});
+    REQUIRE(encode_method(ChannelClose{.reply_code = 406}, close));
+    auto crossing = record(7, FrameType::method, close);
+    crossing.direction = B;
+    REQUIRE(assembler.add(session, record(5, FrameType::header, header)));  // publish 4's
+    REQUIRE(assembler.add(session, record(6, FrameType::method, publish)));
+    REQUIRE(assembler.add(session, crossing));
+    REQUIRE(assembler.add(session, record(8, FrameType::header, header)));
+    REQUIRE(assembler.add(session, record(9, FrameType::body, body)));
+    REQUIRE(messages.size() == 3);
+    CHECK(messages[2].status == analyze::MessageStatus::complete);
+    CHECK(body_of(messages[2]) == "bbbbbbbb");
+
     // An undecodable method is an error, and the message in flight is handed on.
-    REQUIRE(assembler.add(session, record(5, FrameType::header, header)));
-    CHECK_FALSE(assembler.add(session, record(6, FrameType::method, Bytes{std::byte{0}})));
-    CHECK(messages.size() == 2);
+    REQUIRE(assembler.add(session, record(10, FrameType::method, publish)));
+    CHECK_FALSE(assembler.add(session, record(11, FrameType::method, Bytes{std::byte{0}})));
+    CHECK(messages.size() == 4);
 }
 
 TEST_CASE("follow prints whole messages and writes their bodies", "[analyze][follow]") {

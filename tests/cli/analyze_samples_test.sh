@@ -73,6 +73,22 @@ timeout 20 "$tool" trace "$cap" --follow --idle-exit 300 > "$tmp/follow"
 [ "$(wc -l < "$tmp/follow")" -eq "$(( $(wc -l < "$tmp/trace") - $(grep -c Heartbeat "$tmp/trace") ))" ] \
   || fail "follow printed $(wc -l < "$tmp/follow") lines"
 
+# follow: one message per content-carrying method, each whole (the golden session's 300 KB
+# body spans three frames), and its bytes as the stats count them.
+"$tool" follow "$cap" --format json --bodies 0 -o "$tmp/bodies" > "$tmp/messages"
+python3 - "$tmp/messages" "$tmp/stats.json" "$tmp/bodies" <<'PY'
+import json, os, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+m = json.load(open(sys.argv[2]))["overall"]["methods"]
+content = sum(m.get(k, 0) for k in ("basic.publish", "basic.deliver", "basic.get-ok", "basic.return"))
+assert len(rows) == content, (len(rows), content)
+assert all(r["status"] == "complete" and r["stored"] == r["body_size"] for r in rows), rows
+assert max(r["body_size"] for r in rows) >= 300_000
+for r in rows:
+    assert os.path.getsize(os.path.join(sys.argv[3], r["file"])) == r["body_size"], r
+print("follow:", len(rows), "messages, all whole")
+PY
+
 # Exit codes: 1 nothing matched, 2 bad input or options, each with a message.
 expect() {  # expect CODE PATTERN COMMAND...
   local code=$1 pattern=$2; shift 2
@@ -87,6 +103,10 @@ expect 2 'unknown method .Basic.Pubish.' "$tool" trace "$cap" --method Basic.Pub
 expect 2 'bad time' "$tool" trace "$cap" --from yesterday
 expect 2 'no session .99.' "$tool" trace "$cap" --session 99
 expect 2 'format' "$tool" stats "$cap" --format xml
+expect 1 'no messages matched' "$tool" follow "$cap" --queue no.such.queue
+expect 1 'no amqp-stream connection found' "$tool" follow --amqp-stream "$cap"
+expect 2 'selects streams with' "$tool" follow --amqp-stream "$cap" --method basic.publish
+expect 2 'cannot create' "$tool" follow "$cap" -o /proc/no-such-dir
 : > "$tmp/empty.amqpcap"
 expect 2 'not an amqpprox capture\|not a capture' "$tool" sessions "$tmp/empty.amqpcap"
 echo "amqp-analyze on the samples: ok"
