@@ -64,6 +64,9 @@ echo "\$ amqp-analyze stats \$DEMO/demo.amqpcap --by exchange   (excerpts)"
 sed -n '1,4p' "$tmp/stats"
 grep -E '^(LATENCY|confirm|consumer|get) ' "$tmp/stats"
 sed -n '/^EXCHANGE/,/^$/p' "$tmp/stats"
+echo "\$ amqp-analyze follow \$DEMO/demo.amqpcap --exchange demo.orders --bodies 40 | head -n 3 | cut -c 1-180"
+"$analyze" follow "$capture" --exchange demo.orders --bodies 40 > "$tmp/follow"
+head -n 3 "$tmp/follow" | cut -c 1-180
 echo
 echo "\$ sqlite3 \$DEMO/demo.amqpcap \"SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)\""
 sqlite3 -header -column "$capture" \

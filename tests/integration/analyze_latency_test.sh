@@ -7,22 +7,17 @@ set -euo pipefail
 proxy=$1
 analyze=$2
 source "$(dirname "$0")/lib.sh"
-proxy_pid=
 follow_pid=
 cleanup() {
   [ -n "$follow_pid" ] && kill "$follow_pid" 2> /dev/null
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
+  stop_proxy
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-port=$(free_port)
 cap=$tmp/latency.amqpcap
-"$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" \
-  --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 --destinationPort "$broker_port" \
-  --capture "$cap" > "$tmp/proxy.log" 2>&1 &
-proxy_pid=$!
-wait_for port "$port"
+start_recording_proxy "$cap"
+port=$proxy_port
 wait_for -f "$cap"
 "$analyze" trace "$cap" --follow --idle-exit 8000 > "$tmp/follow" 2> "$tmp/follow.err" &
 follow_pid=$!
@@ -62,8 +57,7 @@ for _ in $(seq 100); do
 done
 [ "$(grep -c 'Basic.Publish' "$tmp/follow" || true)" -eq "$messages" ] \
   || fail "trace --follow saw $(grep -c 'Basic.Publish' "$tmp/follow" || true) publishes"
-kill "$proxy_pid" && wait "$proxy_pid" 2> /dev/null || true
-proxy_pid=
+stop_proxy
 kill "$follow_pid" 2> /dev/null || true
 follow_pid=
 

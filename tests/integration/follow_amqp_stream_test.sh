@@ -10,20 +10,11 @@ set -euo pipefail
 proxy=$1
 analyze=$2
 source "$(dirname "$0")/lib.sh"
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'stop_proxy; rm -rf "$tmp"' EXIT
 
-port=$(free_port)
 cap=$tmp/streams.amqpcap
-"$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" \
-  --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 --destinationPort "$broker_port" \
-  --capture "$cap" > "$tmp/proxy.log" 2>&1 &
-proxy_pid=$!
-wait_for port "$port"
+start_recording_proxy "$cap"
+port=$proxy_port
 
 peer="$py $root/tests/integration/amqp_stream_peer.py"
 head -c 1500000 /dev/urandom > "$tmp/up"    # client -> server
@@ -46,8 +37,7 @@ run_stream() {
 }
 run_stream both-ends "$port" "$port"
 run_stream client-only "$broker_port" "$port"
-kill "$proxy_pid" && wait "$proxy_pid" 2> /dev/null || true
-proxy_pid=
+stop_proxy
 
 # a) both ends recorded.
 "$analyze" follow --amqp-stream "$cap" --queue both-ends -o "$tmp/a" > "$tmp/a.out" 2> "$tmp/a.err" \

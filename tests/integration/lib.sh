@@ -36,3 +36,22 @@ wait_for() {
   done
   fail "timed out waiting for: $*"
 }
+
+# Starts amqpprox ($proxy) in simple mode on a free loopback port in front of the test
+# broker, recording into CAPTURE (logs in $tmp); sets proxy_port and proxy_pid.
+start_recording_proxy() {
+  proxy_port=$(free_port)
+  "$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" \
+    --listenPort "$proxy_port" --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 \
+    --destinationPort "$broker_port" --capture "$1" > "$tmp/proxy.log" 2>&1 &
+  proxy_pid=$!
+  wait_for port "$proxy_port"
+}
+
+# Stops the proxy start_recording_proxy started (its capture is then complete), if any.
+stop_proxy() {
+  if [ -n "${proxy_pid:-}" ]; then
+    kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null || true
+  fi
+  proxy_pid=
+}
