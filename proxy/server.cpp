@@ -157,6 +157,7 @@ void Server::collect_stats() {
         std::lock_guard lock(m_stats_mutex);
         m_latest = m_collector.tick(live);
         m_latest.process = process;
+        m_latest.interval = ++m_intervals;
         snapshot = m_latest;
     }
     if (m_statsd.active()) m_statsd.send(control::pack_datagrams(control::statsd_lines(snapshot)));

@@ -96,8 +96,9 @@ private:
     std::mutex m_stats_mutex;  // guards the collector and the latest snapshot
     control::StatsCollector m_collector;
     control::StatsSnapshot m_latest;  // without captures: those are read live
-    ProcessUsage m_process_usage;     // control thread only
-    LookupThread m_lookups;  // stopped first thing in ~Server: its handlers use the two below
+    std::uint64_t m_intervals = 0;
+    ProcessUsage m_process_usage;  // control thread only
+    LookupThread m_lookups;        // stopped first thing in ~Server: its handlers use the two below
     HostnameMapper m_hostnames{m_lookups.io()};
     StatsdSender m_statsd{m_lookups.io()};
 };
