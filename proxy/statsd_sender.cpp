@@ -31,7 +31,16 @@ void StatsdSender::start(const std::string& host, std::uint16_t port) {
                                          "': " + (error ? error.message() : "no address"));
                 return;
             }
-            set_destination(generation, results.begin()->endpoint());
+            // IPv4 first: StatsD servers often listen on 0.0.0.0 only, while "localhost"
+            // may list ::1 first.
+            auto chosen = results.begin()->endpoint();
+            for (const auto& entry : results) {
+                if (entry.endpoint().address().is_v4()) {
+                    chosen = entry.endpoint();
+                    break;
+                }
+            }
+            set_destination(generation, chosen);
         });
 }
 
