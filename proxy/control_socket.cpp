@@ -1,5 +1,6 @@
 #include "control_socket.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -70,13 +71,23 @@ awaitable<> control_connection(ControlSocket* self, local::socket socket) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         log(LogLevel::debug, "control: " + line);
         const auto reply = self->m_interpreter.execute(line);
+        // Read before anything else runs on this thread (the stats tick runs on it too): the
+        // interval the reply showed.
+        auto shown = reply.stream ? self->m_target.stats().interval : 0;
         co_await asio::async_write(socket, asio::buffer(reply.text), use_awaitable);
         if (reply.stream) {
+            // Each interval once: look a few times per interval for a new one, rather than
+            // keep a timer of our own that drifts against the stats tick.
+            const auto poll = std::clamp(self->m_stats_interval / 10, std::chrono::milliseconds(5),
+                                         std::chrono::milliseconds(100));
             asio::steady_timer timer(socket.get_executor());
             while (true) {
-                timer.expires_after(self->m_stats_interval);
+                timer.expires_after(poll);
                 co_await timer.async_wait(use_awaitable);
-                const auto text = control::format_stats(self->m_target.stats(), *reply.stream);
+                auto snapshot = self->m_target.stats();
+                if (snapshot.interval == shown) continue;
+                shown = snapshot.interval;
+                const auto text = control::format_stats(snapshot, *reply.stream);
                 co_await asio::async_write(socket, asio::buffer(text), use_awaitable);
             }
         }

@@ -42,6 +42,21 @@ awaitable<> sessions_gone(Server* server, std::chrono::seconds patience) {
     }
 }
 
+// Every interval: the stats snapshot (deltas since the previous one) and StatsD. On a fixed
+// schedule, so an interval's figures are per interval even when collecting takes a while.
+awaitable<> stats_loop(Server* server, std::chrono::milliseconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    auto next = std::chrono::steady_clock::now();
+    while (true) {
+        next += interval;
+        // Far behind (a stopped process): start afresh rather than catch up in a burst.
+        if (next < std::chrono::steady_clock::now()) next = std::chrono::steady_clock::now();
+        timer.expires_at(next);
+        co_await timer.async_wait(use_awaitable);
+        server->collect_stats();
+    }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
@@ -129,6 +144,16 @@ int run_daemon(const DaemonOptions& options) {
         }
     }
     log(LogLevel::info, "control socket " + options.control_socket);
+    asio::co_spawn(control_io,
+                   stats_loop(&server, std::chrono::milliseconds(options.cleanup_interval_ms)),
+                   [](std::exception_ptr error) {
+                       if (!error) return;
+                       try {
+                           std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                           log(LogLevel::error, std::string("stats: ") + e.what());
+                       }
+                   });
 
     asio::signal_set signals(control_io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {

@@ -101,8 +101,13 @@ std::string open_log_directory(const std::string& directory, LogLevel level) {
     return {};
 }
 
-void set_file_log_level(LogLevel level) {
-    if (g_file_level >= 0) g_file_level = static_cast<int>(level);
+bool set_file_log_level(LogLevel level) {
+    int current = g_file_level.load();
+    // -1 (no directory) stays -1: a level alone does not make a place to write to.
+    while (current >= 0) {
+        if (g_file_level.compare_exchange_weak(current, static_cast<int>(level))) return true;
+    }
+    return false;
 }
 
 bool log_enabled(LogLevel level) {

@@ -14,7 +14,8 @@ void set_console_log_level(LogLevel level);
 // Starts writing log files into `directory` (created if missing) at `level`; returns an
 // error text when the directory cannot be used.
 std::string open_log_directory(const std::string& directory, LogLevel level);
-void set_file_log_level(LogLevel level);
+// False when no log directory is open (nothing changes then).
+bool set_file_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view line);
 

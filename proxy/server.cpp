@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include "log.hpp"
+#include "proxy/control/statsd_format.hpp"
 
 namespace amqpprox::proxy {
 namespace {
@@ -41,18 +42,6 @@ bool sampled(std::uint64_t session, double percent) {
     return static_cast<double>(bucket) < percent / 100.0 * static_cast<double>(1u << 24);
 }
 
-control::ConnectionStats& add_session(control::ConnectionStats& stats, const Session& s) {
-    const auto& c = s.counters();
-    ++stats.active_connection_count;
-    stats.packets_received += c.in_packets;
-    stats.packets_sent += c.out_packets;
-    stats.frames_received += c.in_frames;
-    stats.frames_sent += c.out_frames;
-    stats.bytes_received += c.in_bytes;
-    stats.bytes_sent += c.out_bytes;
-    return stats;
-}
-
 }  // namespace
 
 Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions options)
@@ -62,6 +51,7 @@ Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions
       m_server_properties(server_properties()) {}
 
 Server::~Server() {
+    m_lookups.stop();
     (void)listen_stop(std::nullopt);
     close_captures();
 }
@@ -135,9 +125,42 @@ std::vector<std::shared_ptr<capture::CaptureWriter>> Server::captures_for(
     return writers;
 }
 
-void Server::session_ended(std::uint64_t session) {
-    std::lock_guard lock(m_mutex);
-    m_sessions.erase(session);
+void Server::session_ended(const Session& session) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_sessions.erase(session.id());
+    }
+    auto last = sample(session);
+    std::lock_guard lock(m_stats_mutex);
+    m_collector.session_ended(std::move(last), session.end_reason());
+}
+
+control::SessionSample Server::sample(const Session& session) {
+    const auto& c = session.counters();
+    control::SessionSample s;
+    s.id = session.id();
+    s.vhost = session.vhost();
+    s.backend = control::backend_key(session.broker_address());
+    s.source = m_hostnames.display(without_port(session.client_address()));
+    s.paused = session.paused();
+    s.traffic = {c.in_packets, c.in_frames, c.in_bytes, c.out_packets, c.out_frames, c.out_bytes};
+    return s;
+}
+
+void Server::collect_stats() {
+    std::vector<control::SessionSample> live;
+    for (const auto& s : live_sessions())
+        live.push_back(sample(*s));
+    const auto process = m_process_usage.sample();
+    control::StatsSnapshot snapshot;
+    {
+        std::lock_guard lock(m_stats_mutex);
+        m_latest = m_collector.tick(live);
+        m_latest.process = process;
+        m_latest.interval = ++m_intervals;
+        snapshot = m_latest;
+    }
+    if (m_statsd.active()) m_statsd.send(control::pack_datagrams(control::statsd_lines(snapshot)));
 }
 
 control::Status Server::listen_start(std::uint16_t port, bool secure) {
@@ -202,7 +225,7 @@ std::vector<control::SessionSummary> Server::connections() {
         summary.id = s->id();
         summary.vhost = s->vhost();
         summary.paused = s->paused();
-        summary.ingress_remote = s->client_address();
+        summary.ingress_remote = m_hostnames.display_address(s->client_address());
         summary.ingress_local = without_port(s->proxy_address());
         summary.egress_local = s->broker_local_address();
         summary.egress_remote = s->broker_address();
@@ -270,42 +293,40 @@ control::Status Server::vhost_action(const std::string& vhost, control::VhostAct
 
 control::StatsSnapshot Server::stats() {
     control::StatsSnapshot snapshot;
-    for (const auto& s : live_sessions()) {
-        add_session(snapshot.overall, *s);
-        add_session(snapshot.vhosts[s->vhost()], *s);
-        auto backend = s->broker_address();
-        for (auto& c : backend) {
-            if (c == ':') c = '_';  // StatsD keys cannot hold ':'
-        }
-        if (!backend.empty()) add_session(snapshot.backends[backend], *s);
-        add_session(snapshot.sources[without_port(s->client_address())], *s);
+    {
+        std::lock_guard lock(m_stats_mutex);
+        snapshot = m_latest;
     }
     snapshot.captures = captures();
     return snapshot;
 }
 
-control::Status Server::stat_send(const std::string&, std::uint16_t) {
-    return tl::unexpected(
-        std::string("STAT SEND: StatsD output is not available in this build yet"));
+control::Status Server::stat_send(const std::string& host, std::uint16_t port) {
+    m_statsd.start(host, port);
+    return {};
 }
 
 control::Status Server::stat_stop_send() {
-    return tl::unexpected(
-        std::string("STAT STOP SEND: StatsD output is not available in this build yet"));
+    m_statsd.stop();
+    return {};
 }
 
 control::Status Server::set_log_level(control::LogSink sink, int level) {
     if (sink == control::LogSink::file) {
-        return tl::unexpected(
-            std::string("LOG FILE: file logging is not available in this build yet; "
-                        "use LOG CONSOLE"));
+        if (!set_file_log_level(static_cast<LogLevel>(level))) {
+            return tl::unexpected(
+                std::string("LOG FILE: no log directory is open (start amqpprox with "
+                            "--logDirectory DIR)"));
+        }
+        return {};
     }
     set_console_log_level(static_cast<LogLevel>(level));
     return {};
 }
 
 control::Status Server::enable_hostname_mapping() {
-    return tl::unexpected(std::string("MAPHOSTNAME DNS: not available in this build yet"));
+    m_hostnames.enable();
+    return {};
 }
 
 control::Status Server::add_capture(const control::CaptureOptions& options) {

@@ -11,9 +11,14 @@
 #include <vector>
 
 #include "asio.hpp"
+#include "hostname_mapper.hpp"
+#include "lookup_thread.hpp"
+#include "process_usage.hpp"
 #include "proxy/control/config_store.hpp"
 #include "proxy/control/control_target.hpp"
+#include "proxy/control/stats_collector.hpp"
 #include "session.hpp"
+#include "statsd_sender.hpp"
 
 namespace amqpprox::proxy {
 
@@ -35,6 +40,9 @@ public:
     void close_captures();
     // Called once the proxy should stop: io_context work ends after this.
     void set_exit_handler(std::function<void()> handler) { m_exit_handler = std::move(handler); }
+    // One stats interval (--cleanupIntervalMs), on the control thread: the snapshot STAT
+    // LISTEN shows until the next one, and the StatsD datagrams when STAT SEND is on.
+    void collect_stats();
 
     // SessionEnvironment
     tl::expected<std::vector<BackendCandidate>, std::string> route(
@@ -42,7 +50,7 @@ public:
     std::vector<std::shared_ptr<capture::CaptureWriter>> captures_for(
         std::uint64_t session, const std::string& vhost, const std::string& backend,
         const std::string& client_address) override;
-    void session_ended(std::uint64_t session) override;
+    void session_ended(const Session& session) override;
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
 
     // ControlTarget
@@ -71,6 +79,7 @@ private:
     };
     void start_session(tcp::socket socket);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
+    control::SessionSample sample(const Session& session);
 
     asio::io_context& m_io;
     control::ConfigStore& m_config;
@@ -83,6 +92,15 @@ private:
     std::map<std::uint64_t, std::weak_ptr<Session>> m_sessions;
     std::uint64_t m_next_id = 1;
     std::vector<ActiveCapture> m_captures;
+
+    std::mutex m_stats_mutex;  // guards the collector and the latest snapshot
+    control::StatsCollector m_collector;
+    control::StatsSnapshot m_latest;  // without captures: those are read live
+    std::uint64_t m_intervals = 0;
+    ProcessUsage m_process_usage;  // control thread only
+    LookupThread m_lookups;        // stopped first thing in ~Server: its handlers use the two below
+    HostnameMapper m_hostnames{m_lookups.io()};
+    StatsdSender m_statsd{m_lookups.io()};
 };
 
 }  // namespace amqpprox::proxy

@@ -114,7 +114,26 @@ Session::~Session() {
                           "", "");
     }
     m_recorder.end(m_closed_by);
-    m_environment.session_ended(m_config.id);
+    m_environment.session_ended(*this);
+}
+
+control::SessionEnd Session::end_reason() const {
+    // Someone sent Connection.Close: a clean end, whoever started it.
+    if (m_closed_by != capture::ClosedBy::unknown) return control::SessionEnd::graceful;
+    switch (m_dropped) {
+        case Dropped::client:
+            return control::SessionEnd::client_snapped;
+        case Dropped::broker:
+            return control::SessionEnd::broker_snapped;
+        case Dropped::none:
+            break;
+    }
+    return control::SessionEnd::graceful;  // the proxy closed it (FORCE_DISCONNECT, timeouts)
+}
+
+void Session::note_dropped(bool client_side) {
+    if (m_closed || m_dropped != Dropped::none || m_closed_by != capture::ClosedBy::unknown) return;
+    m_dropped = client_side ? Dropped::client : Dropped::broker;
 }
 
 void Session::start() {
@@ -148,7 +167,9 @@ void Session::close_sockets() {
 
 void Session::record(Direction direction, const amqp::FrameView& frame) {
     m_recorder.frame(direction, frame.type, frame.channel, frame.payload);
-    ++(direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames);
+    if (m_open) {
+        ++(direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames);
+    }
     if (frame.type != amqp::FrameType::method) return;
     const auto id = amqp::peek_method_id(frame.payload);
     if (m_graceful && id) {
@@ -257,7 +278,13 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     std::vector<std::byte> buffer(kReadSize);
     try {
         while (true) {
-            const auto n = co_await from.async_read_some(asio::buffer(buffer), use_awaitable);
+            boost::system::error_code read_error;
+            const auto n = co_await from.async_read_some(
+                asio::buffer(buffer), asio::redirect_error(use_awaitable, read_error));
+            if (read_error) {
+                s.note_dropped(from_client);
+                break;
+            }
             // Paused: what was read waits here and nothing more is read, so TCP pushes back.
             while (from_client && s.m_paused && !s.m_graceful && !s.m_closed) {
                 boost::system::error_code ignored;
@@ -293,7 +320,9 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
             co_await write_to(session, !from_client, amqp::ByteView(buffer.data(), n));
         }
     } catch (const boost::system::system_error&) {
-        // End of stream or a reset on either socket: the session is over.
+        // Writing failed: almost always the side written to (a Close to the client during
+        // refuse() is the exception, and rare).
+        s.note_dropped(!from_client);
     }
     s.close_sockets();
 }
@@ -476,6 +505,14 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                                        s.m_from_broker.pending().end());
         s.drain(Direction::client_to_broker);
         s.drain(Direction::broker_to_client);
+        if (!early_client.empty()) {
+            s.m_counters.in_bytes += early_client.size();
+            ++s.m_counters.in_packets;
+        }
+        if (!early_broker.empty()) {
+            s.m_counters.out_bytes += early_broker.size();
+            ++s.m_counters.out_packets;
+        }
         co_await send(s.m_broker, early_client);
         co_await send(s.m_client, early_broker);
         asio::co_spawn(s.m_client.get_executor(), pump(session, Direction::broker_to_client),
@@ -483,6 +520,9 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         co_await pump(session, Direction::client_to_broker);
     } catch (const boost::system::system_error& e) {
         log(LogLevel::debug, id_text + ": " + e.what());
+        // Before a broker connection only the client can have gone; after, the broker's
+        // half of the handshake is what is being waited for.
+        s.note_dropped(!s.m_broker.is_open());
         s.close_sockets();
     }
 }

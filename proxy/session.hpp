@@ -15,9 +15,12 @@
 #include "backend.hpp"
 #include "capture/writer.hpp"
 #include "formats/amqp/handshake.hpp"
+#include "proxy/control/stats_collector.hpp"
 #include "session_recorder.hpp"
 
 namespace amqpprox::proxy {
+
+class Session;
 
 // What a session asks of the server it belongs to.
 class SessionEnvironment {
@@ -29,7 +32,9 @@ public:
     virtual std::vector<std::shared_ptr<capture::CaptureWriter>> captures_for(
         std::uint64_t session, const std::string& vhost, const std::string& backend,
         const std::string& client_address) = 0;
-    virtual void session_ended(std::uint64_t session) = 0;
+    // Called from the session's destructor: its counters are final, its addresses still
+    // readable, end_reason() decided.
+    virtual void session_ended(const Session& session) = 0;
     // VHOST PAUSE: new sessions of the vhost wait after Connection.Open.
     virtual bool vhost_paused(const std::string& vhost) = 0;
 };
@@ -65,7 +70,8 @@ public:
     bool paused_established() const { return m_paused_established; }
     std::uint64_t id() const { return m_config.id; }
 
-    // For CONN and STAT, readable from any thread.
+    // For CONN and STAT, readable from any thread. Traffic after the handshake only, as
+    // amqpprox counts it: a packet is one read that was passed on.
     struct Counters {
         std::atomic<std::uint64_t> in_bytes{0}, in_frames{0}, in_packets{0};
         std::atomic<std::uint64_t> out_bytes{0}, out_frames{0}, out_packets{0};
@@ -78,6 +84,8 @@ public:
     std::string broker_local_address() const;
     std::string backend() const;
     std::int64_t started_ns() const { return m_started_ns; }
+    // How the session ended, for STAT's removedConnection* counters; meaningful once it has.
+    control::SessionEnd end_reason() const;
 
 private:
     friend awaitable<> run_session(std::shared_ptr<Session> session);
@@ -95,6 +103,9 @@ private:
     void record_output(const amqp::Bytes& bytes);
     // Records every complete frame buffered for `direction`; an error for malformed input.
     std::optional<amqp::Error> drain(capture::Direction direction);
+    // A socket failed or reached its end: the first side to do so without an AMQP Close and
+    // before the proxy closed anything is the one that snapped.
+    void note_dropped(bool client_side);
 
     tcp::socket m_client;
     tcp::socket m_broker;
@@ -116,6 +127,8 @@ private:
     bool m_client_closing = false;  // the client answered the proxy's Close
     bool m_broker_close_sent = false;
     bool m_broker_closed = false;  // the broker answered with Close-Ok
+    enum class Dropped : std::uint8_t { none, client, broker };
+    Dropped m_dropped = Dropped::none;
     SessionConfig m_config;
     SessionEnvironment& m_environment;
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};

@@ -101,6 +101,9 @@ struct StatsSnapshot {
     std::map<std::string, ConnectionStats> sources;
     ProcessStats process;
     std::vector<CaptureInfo> captures;
+    // Which stats interval this is (0: none has ended yet), so a STAT LISTEN stream shows each
+    // interval exactly once. Not printed.
+    std::uint64_t interval = 0;
 
     bool operator==(const StatsSnapshot&) const = default;
 };

@@ -113,11 +113,20 @@ direct.close()
 print("pause and graceful ok")
 PY
 
-# LOG FILE: the log directory has today's file, with the sessions in it.
-ctl LOG FILE 4
+# LOG FILE: the log directory has today's file, with the sessions in it. LOG FILE 4
+# succeeds silently and lets DEBUG lines (each control command) into the file.
 log_file=$(ls "$tmp"/logs/amqpprox_"$(date -u +%Y%m%d)"_00000.log) || fail "no log file"
 grep -q 'listening on 127.0.0.1' "$log_file" || fail "log file: $(head -3 "$log_file")"
 grep -q 'session 1: 127.0.0.1' "$log_file" || fail "sessions not logged"
+grep -q 'DEBUG control: ' "$log_file" && fail "DEBUG lines in the file before LOG FILE 4"
+reply=$(ctl LOG FILE 4)
+[ -z "$reply" ] || fail "LOG FILE 4: '$reply'"
+ctl DATACENTER PRINT > /dev/null
+grep -q 'DEBUG control: DATACENTER PRINT' "$log_file" || fail "LOG FILE 4 did not reach the file"
+reply=$(ctl LOG FILE 3)
+[ -z "$reply" ] || fail "LOG FILE 3: '$reply'"
+ctl VHOST PRINT > /dev/null
+grep -q 'DEBUG control: VHOST PRINT' "$log_file" && fail "LOG FILE 3 still writes DEBUG lines"
 ctl CAPTURE STOP "$tmp/other.amqpcap"
 ctl CAPTURE PRINT | grep -q other.amqpcap && fail "stopped capture still listed"
 [ "$(ctl EXIT)" = "Exiting." ] || fail "EXIT reply"

@@ -1,7 +1,9 @@
 // Runs every ```control example in docs/control.md through a fresh interpreter and checks the
 // output lines exactly. "> CMD" lines are commands; the lines up to the next command are its
 // output. A block opened with ```control canned runs against the fake target's canned sessions,
-// stats and capture; a plain ```control block starts from an empty proxy.
+// stats and capture; a plain ```control block starts from an empty proxy. A ```statsd canned
+// block lists StatsD lines that STAT SEND sends for the canned stats: each must be one of them.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -9,6 +11,7 @@
 
 #include "fake_target.hpp"
 #include "proxy/control/command_interpreter.hpp"
+#include "proxy/control/statsd_format.hpp"
 
 using namespace amqpprox::control;
 
@@ -81,4 +84,28 @@ TEST_CASE("every control example in docs/control.md gives the documented output"
             CHECK(lines(interpreter.execute(step.command).text) == step.output);
         }
     }
+}
+
+TEST_CASE("every StatsD example in docs/control.md is a line STAT SEND sends", "[control]") {
+    std::ifstream in(AMQPPROX_SAMPLES_DIR "/../docs/control.md");
+    REQUIRE(in);
+    const auto sent = statsd_lines(testing::FakeTarget::with_canned_data().snapshot);
+    std::size_t checked = 0;
+    bool inside = false;
+    std::size_t number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++number;
+        if (!inside) {
+            inside = line == "```statsd canned";
+            continue;
+        }
+        if (line == "```") {
+            inside = false;
+            continue;
+        }
+        INFO("docs/control.md:" << number << ": " << line);
+        CHECK(std::find(sent.begin(), sent.end(), line) != sent.end());
+        ++checked;
+    }
+    CHECK(checked >= 5);
 }
