@@ -161,6 +161,11 @@ void Server::collect_stats() {
         snapshot = m_latest;
     }
     if (m_statsd.active()) m_statsd.send(control::pack_datagrams(control::statsd_lines(snapshot)));
+    std::vector<DnsWatch::Name> dns_names;
+    for (const auto& backend : m_config.backends()) {
+        if (backend.dns) dns_names.emplace_back(backend.host, backend.port);
+    }
+    m_dns.refresh(dns_names);
 }
 
 control::Status Server::listen_start(std::uint16_t port, bool secure) {

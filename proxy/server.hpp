@@ -17,6 +17,7 @@
 #include "proxy/control/config_store.hpp"
 #include "proxy/control/control_target.hpp"
 #include "proxy/control/stats_collector.hpp"
+#include "proxy/dns_watch.hpp"
 #include "session.hpp"
 #include "statsd_sender.hpp"
 
@@ -56,6 +57,10 @@ public:
     // ControlTarget
     control::Status listen_start(std::uint16_t port, bool secure) override;
     control::Status listen_stop(std::optional<std::uint16_t> port) override;
+    std::optional<control::DnsResolution> dns_resolution(const std::string& host,
+                                                         std::uint16_t port) override {
+        return m_dns.last(host, port);
+    }
     std::vector<control::SessionSummary> connections() override;
     control::Status session_action(std::uint64_t id, control::SessionAction action) override;
     control::Status vhost_action(const std::string& vhost, control::VhostAction action) override;
@@ -98,9 +103,10 @@ private:
     control::StatsSnapshot m_latest;  // without captures: those are read live
     std::uint64_t m_intervals = 0;
     ProcessUsage m_process_usage;  // control thread only
-    LookupThread m_lookups;        // stopped first thing in ~Server: its handlers use the two below
+    LookupThread m_lookups;  // stopped first thing in ~Server: its handlers use the three below
     HostnameMapper m_hostnames{m_lookups.io()};
     StatsdSender m_statsd{m_lookups.io()};
+    DnsWatch m_dns{m_lookups.io(), std::chrono::seconds(30)};
 };
 
 }  // namespace amqpprox::proxy

@@ -4,12 +4,23 @@
 
 namespace amqpprox::control {
 
-std::string Backend::print() const {
-    // ADD_DNS backends have no address until a connection resolves them: say so rather than
-    // print an empty one (amqpprox prints "host :port").
+std::string Backend::print(const std::optional<DnsResolution>& resolved) const {
+    // ADD_DNS backends have no fixed address: say so rather than print an empty one (amqpprox
+    // prints "host :port"), with what the name resolves to lately when that is known.
     std::string out =
         name + " (" + datacenter + "): " + host +
         (dns ? ":" + std::to_string(port) + " DNS" : " " + ip + ":" + std::to_string(port));
+    if (dns && resolved) {
+        out += " (";
+        if (!resolved->error.empty()) {
+            out += "lookup failed: " + resolved->error;
+        } else {
+            for (const auto& address : resolved->addresses)
+                out += address + " ";
+            out += "resolved";
+        }
+        out += " " + std::to_string(resolved->age_s) + " s ago)";
+    }
     if (send_proxy) out += " PROXY PROTOCOL V1 ENABLED";
     if (tls) out += " TLS";
     return out;

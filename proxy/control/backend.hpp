@@ -3,11 +3,21 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace amqpprox::control {
+
+// What an ADD_DNS backend's name resolved to when last looked up, for BACKEND PRINT.
+struct DnsResolution {
+    std::vector<std::string> addresses;  // "ip:port", in the resolver's order
+    std::string error;                   // why the last lookup failed; addresses then empty
+    std::int64_t age_s = 0;              // seconds since that lookup answered
+
+    bool operator==(const DnsResolution&) const = default;
+};
 
 struct Backend {
     std::string name;
@@ -21,8 +31,9 @@ struct Backend {
 
     bool operator==(const Backend&) const = default;
 
-    // The BACKEND PRINT line, e.g. "rabbit1 (london): localhost 127.0.0.1:5672 TLS".
-    std::string print() const;
+    // The BACKEND PRINT line, e.g. "rabbit1 (london): localhost 127.0.0.1:5672 TLS"; an
+    // ADD_DNS backend shows what its name last resolved to when that is known.
+    std::string print(const std::optional<DnsResolution>& resolved = std::nullopt) const;
 };
 
 // Splits a farm's members into ordered partitions; the selector exhausts earlier ones first.

@@ -85,7 +85,8 @@ constexpr std::string_view kBackendUsage =
     "BACKEND (ADD name datacenter host port [SEND-PROXY] [TLS] | ADD_DNS name datacenter host "
     "port [SEND-PROXY] [TLS] | DELETE name | PRINT)";
 
-Reply backend_command(ConfigStore& store, const Resolver& resolver, const Words& args) {
+Reply backend_command(ConfigStore& store, ControlTarget& target, const Resolver& resolver,
+                      const Words& args) {
     if (args.empty()) return usage("BACKEND", "missing subcommand", kBackendUsage);
     const auto sub = upper(args[0]);
     if (sub == "ADD" || sub == "ADD_DNS") {
@@ -136,8 +137,11 @@ Reply backend_command(ConfigStore& store, const Resolver& resolver, const Words&
     }
     if (sub == "PRINT") {
         std::string out;
-        for (const auto& backend : store.backends())
-            out += backend.print() + "\n";
+        for (const auto& backend : store.backends()) {
+            out += backend.print(backend.dns ? target.dns_resolution(backend.host, backend.port)
+                                             : std::nullopt) +
+                   "\n";
+        }
         return text(std::move(out));
     }
     return usage("BACKEND", unknown_subcommand(args[0]), kBackendUsage);
@@ -570,7 +574,7 @@ Reply CommandInterpreter::execute(std::string_view line) {
     const auto verb = upper(words[0]);
     const Words args(words.begin() + 1, words.end());
 
-    if (verb == "BACKEND") return backend_command(m_store, m_resolver, args);
+    if (verb == "BACKEND") return backend_command(m_store, m_target, m_resolver, args);
     if (verb == "FARM") return farm_command(m_store, args);
     if (verb == "MAP") return map_command(m_store, args);
     if (verb == "LISTEN") return listen_command(m_target, args);

@@ -15,6 +15,7 @@
 
 #include <tl/expected.hpp>
 
+#include "proxy/control/backend.hpp"
 #include "proxy/control/capture_options.hpp"
 
 namespace amqpprox::control {
@@ -118,6 +119,10 @@ public:
     virtual Status listen_start(std::uint16_t port, bool secure) = 0;
     // LISTEN STOP: one listener, or every listener when port is empty. Sessions stay.
     virtual Status listen_stop(std::optional<std::uint16_t> port) = 0;
+
+    // BACKEND PRINT: what an ADD_DNS backend's name last resolved to (nullopt: not yet).
+    virtual std::optional<DnsResolution> dns_resolution(const std::string& host,
+                                                        std::uint16_t port) = 0;
 
     // CONN: every session the proxy knows, in id order.
     virtual std::vector<SessionSummary> connections() = 0;

@@ -38,6 +38,7 @@ port=$(free_port)
 dead=$(free_port)  # nothing listens there
 ctl BACKEND ADD rabbit dc1 127.0.0.1 "$broker_port"
 ctl BACKEND ADD dead dc1 127.0.0.1 "$dead"
+ctl BACKEND ADD_DNS bynames dc2 localhost "$broker_port"
 ctl FARM ADD farm1 round-robin dead rabbit
 ctl MAP FARM / farm1
 ctl LISTEN START "$port"
@@ -45,6 +46,13 @@ ctl LISTEN START "$port"
 ctl CAPTURE START "$tmp/slash.amqpcap" vhost=/ bodies=16
 ctl CAPTURE START "$tmp/other.amqpcap" vhost=other
 ctl CAPTURE PRINT | grep -q "slash.amqpcap vhost=/ bodies=16" || fail "CAPTURE PRINT: $(ctl CAPTURE PRINT)"
+# The DNS backend's name is looked up in the background (at the next stats tick, 1 s).
+for _ in $(seq 50); do
+  ctl BACKEND PRINT | grep -q "^bynames (dc2): localhost:$broker_port DNS (.*127.0.0.1:$broker_port .*resolved [0-9]* s ago)$" && break
+  sleep 0.1
+done
+ctl BACKEND PRINT | grep -q "^bynames (dc2): localhost:$broker_port DNS (.*127.0.0.1:$broker_port .*resolved" \
+  || fail "BACKEND PRINT: $(ctl BACKEND PRINT)"
 
 # Every connection gets through, whichever member the round robin starts with.
 url="amqp://guest:guest@127.0.0.1:$port"

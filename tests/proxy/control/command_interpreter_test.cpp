@@ -59,6 +59,18 @@ TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {
     CHECK(f.store.backend("rabbit3")->dns);
     CHECK(f.store.backend("rabbit3")->ip.empty());
 
+    // Once the proxy has looked the name up (every 30 s), PRINT shows what it resolved to.
+    f.target.resolutions["rabbits.internal:5674"] = {{"10.0.0.7:5674", "10.0.0.8:5674"}, "", 12};
+    CHECK(f.run("BACKEND PRINT")
+              .ends_with("rabbit3 (ny): rabbits.internal:5674 DNS (10.0.0.7:5674 10.0.0.8:5674 "
+                         "resolved 12 s ago) "
+                         "PROXY PROTOCOL V1 ENABLED\n"));
+    f.target.resolutions["rabbits.internal:5674"] = {{}, "Host not found (authoritative)", 3};
+    CHECK(f.run("BACKEND PRINT")
+              .ends_with("rabbit3 (ny): rabbits.internal:5674 DNS (lookup failed: Host not found "
+                         "(authoritative) "
+                         "3 s ago) PROXY PROTOCOL V1 ENABLED\n"));
+
     CHECK(f.run("BACKEND ADD rabbit1 x localhost 5672") ==
           "Backend 'rabbit1' already exists; BACKEND DELETE it first\n");
     CHECK(f.run("BACKEND DELETE rabbit1") == "");

@@ -2,6 +2,7 @@
 // plus a resolver that knows a few fixed names. Shared by the control tests and the doc test.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,16 @@ public:
     StatsSnapshot snapshot;
     std::vector<CaptureInfo> running;
     std::string fail_next;  // when set, the next fallible call fails with this text
+    std::map<std::string, DnsResolution> resolutions;  // by "host:port"
 
     Status listen_start(std::uint16_t port, bool secure) override;
     Status listen_stop(std::optional<std::uint16_t> port) override;
+    std::optional<DnsResolution> dns_resolution(const std::string& host,
+                                                std::uint16_t port) override {
+        const auto it = resolutions.find(host + ":" + std::to_string(port));
+        if (it == resolutions.end()) return std::nullopt;
+        return it->second;
+    }
     std::vector<SessionSummary> connections() override { return sessions; }
     Status session_action(std::uint64_t id, SessionAction action) override;
     Status vhost_action(const std::string& vhost, VhostAction action) override;
