@@ -120,7 +120,12 @@ amqp::Result<void> MessageAssembler::add(const SessionInfo& session, const Recor
             m.end_ns = r.ts_ns;
             if (r.payload.size() < r.size) m.status = MessageStatus::cut;
             it->second.received += r.size;
-            if (it->second.received >= m.body_size) emit(it, m.status);
+            // More body than the header announced: the frames do not make one message.
+            if (it->second.received > m.body_size) {
+                emit(it, MessageStatus::interrupted);
+            } else if (it->second.received == m.body_size) {
+                emit(it, m.status);
+            }
             return {};
         }
         default:

@@ -21,7 +21,8 @@ namespace amqpprox::analyze {
 enum class MessageStatus : std::uint8_t {
     complete,     // every body byte is here
     cut,          // the capture kept fewer body bytes than were sent (its body policy)
-    interrupted,  // frames are missing: a gap, or the channel moved on before the body ended
+    interrupted,  // frames are missing (a gap, or the channel moved on before the body
+                  // ended), or the body frames hold more than the header announced
 };
 
 std::string_view to_string(MessageStatus status);  // "complete", "cut", "interrupted"

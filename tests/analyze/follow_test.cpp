@@ -131,12 +131,15 @@ TEST_CASE("messages the capture holds only in part are marked", "[analyze][follo
             .content(2, C, 2, 10, 0)
             .client(3, 2, ChannelClose{.reply_code = 200})
             .client(4, 3, BasicPublish{.routing_key = "headerless"})
-            .client(5, 3, BasicAck{.delivery_tag = 1});
-        s.end(6);
+            .client(5, 3, BasicAck{.delivery_tag = 1})
+            // Twelve bytes where the header announced ten: not one message.
+            .client(6, 4, BasicPublish{.routing_key = "overlong"})
+            .content(6, C, 4, 10, 12);
+        s.end(7);
         writer.close();
     }
     const auto messages = assemble(path);
-    REQUIRE(messages.size() == 3);
+    REQUIRE(messages.size() >= 3);
     CHECK(messages[0].status == analyze::MessageStatus::cut);
     CHECK(body_of(messages[0]) == "0123");
     CHECK(messages[0].body_size == 10);
@@ -146,6 +149,9 @@ TEST_CASE("messages the capture holds only in part are marked", "[analyze][follo
     CHECK(messages[2].routing_key == "headerless");
     CHECK(messages[2].status == analyze::MessageStatus::interrupted);
     CHECK_FALSE(messages[2].has_header);
+    REQUIRE(messages.size() == 4);
+    CHECK(messages[3].routing_key == "overlong");
+    CHECK(messages[3].status == analyze::MessageStatus::interrupted);
 }
 
 TEST_CASE("a hole in the sequence numbers interrupts the messages in flight", "[analyze][follow]") {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target for SECONDS, seeded from the recorded samples.
+# Runs each libFuzzer target for SECONDS (the codec seeded from the recorded samples).
 #   tests/fuzz/run.sh FUZZ_BUILD_DIR [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,3 +9,6 @@ corpus=$build/corpus/amqp_codec
 /usr/bin/python3 "$root/tests/fuzz/make_corpus.py" "$root/samples/amqp" "$corpus"
 "$build/tests/fuzz/fuzz_amqp_codec" "$corpus" -max_len=4096 -max_total_time="$seconds" \
   -print_final_stats=1 -artifact_prefix="$build/crash-"
+mkdir -p "$build/corpus/message_assembler"
+"$build/tests/fuzz/fuzz_message_assembler" "$build/corpus/message_assembler" -max_len=8192 \
+  -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$build/crash-assembler-"
