@@ -3,8 +3,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -164,4 +166,19 @@ TEST_CASE("pcap: missing, non-capture and truncated files are clear errors", "[p
         CHECK(second.error().code == FileErrc::truncated);
         CHECK(second.error().message.find("truncated") != std::string::npos);
     }
+}
+
+TEST_CASE("pcap: a pipe (as stdin would be) is read through, gzip or not", "[pcap][unit]") {
+    TempDir dir;
+    const std::string fifo = dir.write("fifo-placeholder", {}) + ".fifo";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    const Bytes plain = pcap_file(1, two_records());
+    std::thread writer([&] {
+        std::ofstream out(fifo, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(plain.data()), static_cast<long>(plain.size()));
+    });
+    auto file = PcapFile::open(fifo);
+    REQUIRE(file.has_value());
+    CHECK(read_all(*file).size() == 2);
+    writer.join();
 }
