@@ -36,6 +36,8 @@ std::string_view to_string(CloseReason reason) {
             return "end of capture";
         case CloseReason::reused:
             return "reused";
+        case CloseReason::evicted:
+            return "evicted";
     }
     return "unknown";
 }
@@ -75,6 +77,7 @@ void TcpReassembler::add(std::int64_t ts_ns, const IpAddress& src_ip, const IpAd
         it = open(key, ts_ns, src, dst, segment);
     }
     Connection& connection = it->second;
+    connection.last_ts_ns = ts_ns;
     const Side side = connection.info.originator == src ? Side::originator : Side::responder;
     if (rst) {
         close(it, ts_ns, CloseReason::rst, side);
@@ -118,6 +121,7 @@ void TcpReassembler::finish(std::int64_t ts_ns) {
 TcpReassembler::Iterator TcpReassembler::open(const Key& key, std::int64_t ts_ns,
                                               const Endpoint& src, const Endpoint& dst,
                                               const TcpSegment& segment) {
+    if (m_connections.size() >= m_limits.max_connections) evict_idlest(ts_ns);
     Connection connection;
     connection.info.id = ++m_last_id;
     connection.info.ts_ns = ts_ns;
@@ -234,6 +238,16 @@ void TcpReassembler::flush(Connection& connection, Side side, std::int64_t ts_ns
         m_stats.gap_bytes += to_size(missing);
         m_sink.on_gap(connection.info.id, side, ts_ns, static_cast<std::uint64_t>(missing));
         half.next = *half.fin;
+    }
+}
+
+void TcpReassembler::evict_idlest(std::int64_t ts_ns) {
+    // A linear scan: it only runs when the table is full, which a sane limit makes rare.
+    auto idlest = std::ranges::min_element(m_connections, {}, [](const auto& entry) {
+        return std::pair(entry.second.last_ts_ns, entry.second.info.id);
+    });
+    if (idlest != m_connections.end()) {
+        close(idlest, ts_ns, CloseReason::evicted, std::nullopt);
     }
 }
 

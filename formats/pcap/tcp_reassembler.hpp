@@ -42,6 +42,7 @@ enum class CloseReason : std::uint8_t {
     rst,             // either side reset
     end_of_capture,  // still open when the packets ran out
     reused,          // a new SYN with another sequence number took over the 4-tuple
+    evicted,         // the least recently active, when too many connections were open
 };
 std::string_view to_string(CloseReason reason);
 
@@ -78,6 +79,7 @@ public:
 
 struct ReassemblyLimits {
     std::size_t max_buffered_bytes = 4u << 20;  // out-of-order bytes held per direction
+    std::size_t max_connections = 1u << 16;     // open at once; beyond, the idlest is closed
 };
 
 struct ReassemblyStats {
@@ -126,6 +128,7 @@ private:
         ConnectionInfo info;
         HalfStream halves[2];  // by Side
         std::optional<Side> first_fin;
+        std::int64_t last_ts_ns = 0;
     };
     using Key = std::pair<Endpoint, Endpoint>;  // ordered: lower endpoint first
     using Iterator = std::map<Key, Connection>::iterator;
@@ -137,6 +140,7 @@ private:
     void drain(Connection& connection, Side side);
     void skip_to_pending(Connection& connection, Side side, std::int64_t ts_ns);
     void flush(Connection& connection, Side side, std::int64_t ts_ns);
+    void evict_idlest(std::int64_t ts_ns);
     void close(Iterator it, std::int64_t ts_ns, CloseReason reason, std::optional<Side> by);
 
     TcpStreamSink& m_sink;

@@ -332,3 +332,15 @@ TEST_CASE("pcap: TCP bytes buffered first win over a later in-order copy", "[pca
     CHECK(f.sink.stream(Side::originator) == "abcDEf");
     CHECK(f.reassembler.stats().duplicate_bytes == 2);
 }
+
+TEST_CASE("pcap: TCP connections beyond the limit evict the idlest", "[pcap][unit]") {
+    Feeder f(ReassemblyLimits{.max_connections = 2});
+    f.send(kClient, kServer, 1, 5672, 10, "a", tcp_flag::ack);
+    f.send(kClient, kServer, 2, 5672, 10, "b", tcp_flag::ack);
+    f.send(kClient, kServer, 1, 5672, 11, "c", tcp_flag::ack);  // 1 is active again
+    f.send(kClient, kServer, 3, 5672, 10, "d", tcp_flag::ack);  // evicts 2
+    CHECK(f.reassembler.open_connections() == 2);
+    REQUIRE(std::holds_alternative<Closed>(f.sink.events.at(5)));
+    CHECK(std::get<Closed>(f.sink.events.at(5)).info ==
+          CloseInfo{2, 4, CloseReason::evicted, std::nullopt});
+}
