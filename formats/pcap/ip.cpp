@@ -106,8 +106,34 @@ Result<IpPacket> decode_ipv6(amqp::ByteView packet, std::size_t base) {
     out.src.v6 = out.dst.v6 = true;
     copy_address(packet, 8, 16, out.src);
     copy_address(packet, 24, 16, out.dst);
-    std::uint8_t next = u8_at(packet, 6);
-    std::size_t at = 40;
+    out.protocol = u8_at(packet, 6);
+    out.offset = base + 40;
+    out.payload = packet.subspan(40, total - 40);
+    return skip_ipv6_extensions(std::move(out));
+}
+
+bool is_ipv6_extension(std::uint8_t next_header) {
+    switch (next_header) {
+        case kHopByHop:
+        case kRouting:
+        case kFragment:
+        case kEsp:
+        case kAuthentication:
+        case kDestinationOptions:
+        case kMobility:
+        case kHip:
+        case kShim6:
+            return true;
+        default:
+            return false;
+    }
+}
+
+Result<IpPacket> skip_ipv6_extensions(IpPacket packet) {
+    const amqp::ByteView data = packet.payload;
+    const std::size_t base = packet.offset;
+    std::uint8_t next = packet.protocol;
+    std::size_t at = 0;
     for (std::size_t count = 0;; ++count) {
         std::size_t length = 0;
         switch (next) {
@@ -117,45 +143,49 @@ Result<IpPacket> decode_ipv6(amqp::ByteView packet, std::size_t base) {
             case kMobility:
             case kHip:
             case kShim6:
-                if (total - at < 2) return make_error(Errc::truncated, base + at, 2);
-                length = (std::size_t{u8_at(packet, at + 1)} + 1) * 8;
+                if (data.size() - at < 2) return make_error(Errc::truncated, base + at, 2);
+                length = (std::size_t{u8_at(data, at + 1)} + 1) * 8;
                 break;
             case kAuthentication:  // length in 4-octet units, minus 2
-                if (total - at < 2) return make_error(Errc::truncated, base + at, 2);
-                length = (std::size_t{u8_at(packet, at + 1)} + 2) * 4;
+                if (data.size() - at < 2) return make_error(Errc::truncated, base + at, 2);
+                length = (std::size_t{u8_at(data, at + 1)} + 2) * 4;
                 break;
             case kFragment: {
-                if (total - at < 8) return make_error(Errc::truncated, base + at, 8);
-                const std::uint16_t offset_flags = be16_at(packet, at + 2);
-                out.fragment = FragmentInfo{be32_at(packet, at + 4), (offset_flags & 0xfff8u),
+                if (data.size() - at < 8) return make_error(Errc::truncated, base + at, 8);
+                if (packet.fragment) {  // a fragment inside a reassembled fragment
+                    return make_error(Errc::bad_fragment, base + at);
+                }
+                const std::uint16_t offset_flags = be16_at(data, at + 2);
+                const FragmentInfo fragment{be32_at(data, at + 4),
+                                            static_cast<std::uint32_t>(offset_flags & 0xfff8u),
                                             (offset_flags & 1u) != 0};
                 // An atomic fragment (offset 0, no more) is a whole datagram; of a real
                 // fragment, what follows is a piece of the reassembled payload, not headers.
-                if (out.fragment->offset == 0 && !out.fragment->more) {
-                    out.fragment.reset();
+                if (fragment.offset == 0 && !fragment.more) {
                     length = 8;
                     break;
                 }
-                out.protocol = u8_at(packet, at);
-                out.offset = base + at + 8;
-                out.payload = packet.subspan(at + 8, total - at - 8);
-                return out;
+                packet.fragment = fragment;
+                packet.protocol = u8_at(data, at);
+                packet.offset = base + at + 8;
+                packet.payload = data.subspan(at + 8);
+                return packet;
             }
             case kEsp:  // encrypted: nothing after it can be read
                 return make_error(Errc::bad_ipv6_extension, base + at, next);
             default:  // an upper-layer protocol (or 59, no next header)
-                out.protocol = next;
-                out.offset = base + at;
-                out.payload = packet.subspan(at, total - at);
-                return out;
+                packet.protocol = next;
+                packet.offset = base + at;
+                packet.payload = data.subspan(at);
+                return packet;
         }
         if (count == kMaxIpv6ExtensionHeaders) {
             return make_error(Errc::bad_ipv6_extension, base + at, next);
         }
-        if (total - at < length) {
+        if (data.size() - at < length) {
             return make_error(Errc::truncated, base + at, static_cast<std::uint32_t>(length));
         }
-        next = u8_at(packet, at);
+        next = u8_at(data, at);
         at += length;
     }
 }

@@ -57,4 +57,13 @@ inline constexpr std::size_t kMaxIpv6ExtensionHeaders = 16;
 Result<IpPacket> decode_ipv4(amqp::ByteView packet, std::size_t base_offset = 0);
 Result<IpPacket> decode_ipv6(amqp::ByteView packet, std::size_t base_offset = 0);
 
+// Walks the IPv6 extension headers at the start of packet.payload, packet.protocol naming
+// the first: the result names the upper-layer protocol and its payload. decode_ipv6 uses
+// it; so does reassembly, for the headers that follow a fragment header (packet.fragment
+// set there means a second fragment header is an error).
+Result<IpPacket> skip_ipv6_extensions(IpPacket packet);
+
+// Hop-by-hop, routing, fragment, destination options, AH, ESP, mobility, HIP, shim6.
+bool is_ipv6_extension(std::uint8_t next_header);
+
 }  // namespace amqpprox::pcap

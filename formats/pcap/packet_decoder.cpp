@@ -34,13 +34,14 @@ Result<DecodedPacket> PacketDecoder::decode(std::int64_t ts_ns, std::uint32_t li
     out.src = ip->src;
     out.dst = ip->dst;
     out.protocol = ip->protocol;
-    if (ip->protocol != ip_protocol::tcp) {
+    // Fragments of other protocols are not worth their memory: only TCP (or, for IPv6,
+    // extension headers that may lead to TCP) is reassembled.
+    const bool maybe_tcp = ip->protocol == ip_protocol::tcp ||
+                           (ip->src.v6 && ip->fragment && is_ipv6_extension(ip->protocol));
+    if (!maybe_tcp) {
         out.kind = PacketKind::not_tcp;
         return out;
     }
-
-    amqp::ByteView transport = ip->payload;
-    std::size_t transport_offset = ip->offset;
     if (ip->fragment) {
         auto whole = m_fragments.add(ts_ns, *ip);
         if (!whole) return tl::unexpected(whole.error());
@@ -49,11 +50,19 @@ Result<DecodedPacket> PacketDecoder::decode(std::int64_t ts_ns, std::uint32_t li
             return out;
         }
         m_datagram = std::move(**whole);
-        transport = m_datagram;
-        transport_offset = 0;  // offsets now count in the reassembled datagram
         out.reassembled = true;
+        // Offsets now count in the reassembled datagram.
+        IpPacket datagram{ip->src, ip->dst, ip->protocol, ip->fragment, 0, m_datagram};
+        // IPv6 extension headers may follow the fragment header (destination options).
+        ip = ip->src.v6 ? skip_ipv6_extensions(std::move(datagram)) : datagram;
+        if (!ip) return tl::unexpected(ip.error());
     }
-    auto tcp = decode_tcp(transport, transport_offset);
+    out.protocol = ip->protocol;
+    if (ip->protocol != ip_protocol::tcp) {
+        out.kind = PacketKind::not_tcp;
+        return out;
+    }
+    auto tcp = decode_tcp(ip->payload, ip->offset);
     if (!tcp) return tl::unexpected(tcp.error());
     out.kind = PacketKind::tcp;
     out.tcp = *tcp;

@@ -340,3 +340,34 @@ TEST_CASE("pcap: IPv6 fragments are reassembled", "[pcap][unit]") {
     CHECK(whole->src.v6);
     CHECK(std::ranges::equal(whole->tcp.payload, Bytes(segment.begin() + 20, segment.end())));
 }
+
+TEST_CASE("pcap: IPv6 headers after the fragment header are skipped once reassembled",
+          "[pcap][unit]") {
+    const Bytes segment = big_segment();
+    // The fragmentable part: destination options, then the TCP segment.
+    const Bytes whole = concat({ipv6_extension(6), segment});
+    const Bytes first(whole.begin(), whole.begin() + 64);
+    const Bytes second(whole.begin() + 64, whole.end());
+    PacketDecoder decoder;
+    auto held =
+        decoder.decode(0, link_type::raw,
+                       ipv6(ip6(1), ip6(2), 44, concat({ipv6_fragment(60, 5, 64, false), second})));
+    REQUIRE(held.has_value());
+    CHECK(held->kind == PacketKind::fragment_held);
+    auto done =
+        decoder.decode(0, link_type::raw,
+                       ipv6(ip6(1), ip6(2), 44, concat({ipv6_fragment(60, 5, 0, true), first})));
+    REQUIRE(done.has_value());
+    REQUIRE(done->kind == PacketKind::tcp);
+    CHECK(done->tcp.offset == 8 + 20);
+    CHECK(std::ranges::equal(done->tcp.payload, Bytes(segment.begin() + 20, segment.end())));
+}
+
+TEST_CASE("pcap: fragments of other protocols are not held", "[pcap][unit]") {
+    PacketDecoder decoder;
+    auto udp = decoder.decode(0, link_type::raw,
+                              ipv4({.protocol = 17, .more_fragments = true}, Bytes(64)));
+    REQUIRE(udp.has_value());
+    CHECK(udp->kind == PacketKind::not_tcp);
+    CHECK(decoder.fragment_stats().fragments == 0);
+}
