@@ -182,3 +182,42 @@ TEST_CASE("pcap: a pipe (as stdin would be) is read through, gzip or not", "[pca
     CHECK(read_all(*file).size() == 2);
     writer.join();
 }
+
+TEST_CASE("pcap: a cut gzip capture is an error, not a crash", "[pcap][unit]") {
+    TempDir dir;
+    Bytes plain = pcap_file(1, two_records());
+    const std::string path = dir.write("whole.pcap.gz", {});
+    gzFile gz = gzopen(path.c_str(), "wb");
+    REQUIRE(gz != nullptr);
+    REQUIRE(gzwrite(gz, plain.data(), static_cast<unsigned>(plain.size())) > 0);
+    REQUIRE(gzclose(gz) == Z_OK);
+    std::ifstream in(path, std::ios::binary);
+    const std::string compressed{std::istreambuf_iterator<char>(in),
+                                 std::istreambuf_iterator<char>()};
+    for (std::size_t size = 2; size < compressed.size(); size += 7) {
+        INFO("cut at " << size);
+        auto file = PcapFile::open(
+            dir.write("cut.pcap.gz", amqp::as_bytes(std::string_view(compressed).substr(0, size))));
+        std::size_t packets = 0;
+        std::optional<FileError> error;
+        if (!file) {
+            error = file.error();
+        } else {
+            while (true) {
+                auto packet = file->next();
+                if (!packet) {
+                    error = packet.error();
+                    break;
+                }
+                if (!*packet) break;
+                ++packets;
+            }
+        }
+        // The gzip trailer is the last 8 bytes: a cut before it loses packet bytes.
+        if (size + 8 <= compressed.size() - 8) {
+            REQUIRE(error.has_value());
+            CHECK(error->code != FileErrc::cannot_open);
+            CHECK(packets < 2);
+        }
+    }
+}
