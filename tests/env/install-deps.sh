@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake make pkg-config g++ clang libclang-rt-14-dev clang-format
-  libboost-dev libsqlite3-dev sqlite3 libpcap-dev libcli11-dev catch2
+  libboost-dev libsqlite3-dev sqlite3 libpcap-dev zlib1g-dev libcli11-dev catch2
   libexpected-dev libssl-dev nlohmann-json3-dev
   # a real broker and real clients for the integration tests and the demo
   rabbitmq-server python3-pika amqp-tools librabbitmq-dev
