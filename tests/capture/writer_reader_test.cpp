@@ -68,7 +68,7 @@ TEST_CASE("a recorded session reads back frame for frame", "[capture]") {
     auto reader = CaptureReader::open(path);
     REQUIRE(reader);
     CHECK(reader->meta().format == "amqpcap");
-    CHECK(reader->meta().format_version == "1.0");
+    CHECK(reader->meta().format_version == "2.0");
     CHECK(reader->meta().bodies == "all");
     CHECK(reader->meta().redaction == "credentials");
 
@@ -366,9 +366,17 @@ TEST_CASE("opening what is not a readable capture is a clear error", "[capture][
     { CaptureWriter(newer, complete()).close(); }
     {
         Database db(newer, Database::Mode::read_write_create);
-        db.exec("UPDATE meta SET value = '2.0' WHERE key = 'format_version'");
+        db.exec("UPDATE meta SET value = '3.0' WHERE key = 'format_version'");
     }
-    check_error(newer, "capture format 2.0 is newer than this build reads (1.x)");
+    check_error(newer, "capture format 3.0 is newer than this build reads (2.x)");
+    // Format 1 (per-row indexes) never reached production: refused, naming its version.
+    const auto older = dir.file("older.amqpcap");
+    { CaptureWriter(older, complete()).close(); }
+    {
+        Database db(older, Database::Mode::read_write_create);
+        db.exec("UPDATE meta SET value = '1.0' WHERE key = 'format_version'");
+    }
+    check_error(older, "capture format 1.0 is no longer read by this build (it reads 2.x");
 
     // A capture cut short: an error or readable rows, never a crash.
     const auto whole = dir.file("whole.amqpcap");
