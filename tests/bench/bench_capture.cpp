@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "capture/sqlite.hpp"
 #include "capture/writer.hpp"
 #include "formats/amqp/content.hpp"
@@ -70,6 +72,17 @@ std::vector<MixFrame> frame_mix() {
     };
 }
 
+// User and system CPU time of the whole process, all threads: on a loaded machine the
+// CPU each frame costs says more than the wall-clock rate.
+double process_cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // The baseline without the writer: see the usage above.
 int plain_inserts(const std::string& dir, std::uint64_t frames, const BodyPolicy& bodies) {
     const auto path = dir + "/plain-" + bodies.to_string() + ".db";
@@ -106,6 +119,7 @@ int plain_inserts(const std::string& dir, std::uint64_t frames, const BodyPolicy
         "exchange, routing_key, queue, consumer_tag, delivery_tag, payload) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const auto start = Clock::now();
+    const auto cpu_start = process_cpu_seconds();
     db.exec("BEGIN");
     for (std::uint64_t i = 0; i < frames; ++i) {
         const auto& r = rows[i % rows.size()];
@@ -126,11 +140,12 @@ int plain_inserts(const std::string& dir, std::uint64_t frames, const BodyPolicy
     }
     db.exec("COMMIT");
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = process_cpu_seconds() - cpu_start;
     std::printf(
         "PLAIN INSERT (one thread, one row per statement, no index, no writer) "
-        "bodies=%-4s frames=%llu  %.0f frames/s\n",
+        "bodies=%-4s frames=%llu  %.0f frames/s  CPU per frame %.0f ns\n",
         bodies.to_string().c_str(), static_cast<unsigned long long>(frames),
-        static_cast<double>(frames) / seconds);
+        static_cast<double>(frames) / seconds, cpu * 1e9 / static_cast<double>(frames));
     std::filesystem::remove(path);
     std::filesystem::remove(path + "-wal");
     std::filesystem::remove(path + "-shm");
@@ -183,6 +198,7 @@ int main(int argc, char** argv) {
     const auto per_thread = frames / static_cast<std::uint64_t>(threads);
     std::vector<std::thread> producers;
     const auto start = Clock::now();
+    const auto cpu_start = process_cpu_seconds();
     for (int t = 0; t < threads; ++t) {
         producers.emplace_back([&, t] {
             // Each producer thread plays 50 sessions, as a proxy thread would carry.
@@ -211,6 +227,7 @@ int main(int argc, char** argv) {
     writer->close();
     const auto done = Clock::now();
     const auto stats = writer->stats();
+    const double cpu = process_cpu_seconds() - cpu_start;
     const double seconds = std::chrono::duration<double>(done - start).count();
     const double submit_seconds = std::chrono::duration<double>(submitted - start).count();
     const double wire_mb = static_cast<double>(stats.frames_committed) * mix_bytes /
@@ -219,7 +236,8 @@ int main(int argc, char** argv) {
     std::printf(
         "%sbodies=%-4s threads=%d rate=%-9s frames=%llu committed=%llu dropped=%llu  "
         "%.0f frames/s  %.1f MB/s (wire)  submit %.2f s, until closed %.2f s  writer CPU %.0f%%  "
-        "file %.1f MB (%.1f MB per million frames)\n",
+        "file %.1f MB (%.1f MB per million frames)  CPU per frame: writer thread %.0f ns, "
+        "process %.0f ns\n",
         row_indexes ? "FORMAT-1 ROW INDEXES " : "", bodies.to_string().c_str(), threads,
         rate > 0 ? std::to_string(static_cast<long>(rate)).c_str() : "max",
         static_cast<unsigned long long>(stats.frames_submitted),
@@ -228,7 +246,9 @@ int main(int argc, char** argv) {
         static_cast<double>(stats.frames_committed) / seconds, wire_mb / seconds, submit_seconds,
         seconds, 100.0 * static_cast<double>(stats.writer_cpu_ns) / 1e9 / seconds,
         static_cast<double>(file_size) / 1e6,
-        static_cast<double>(file_size) / 1e6 / (static_cast<double>(stats.frames_committed) / 1e6));
+        static_cast<double>(file_size) / 1e6 / (static_cast<double>(stats.frames_committed) / 1e6),
+        static_cast<double>(stats.writer_cpu_ns) / static_cast<double>(stats.frames_committed),
+        cpu * 1e9 / static_cast<double>(stats.frames_committed));
     std::filesystem::remove(path);
     return stats.error.empty() ? 0 : 1;
 }
