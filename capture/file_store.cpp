@@ -60,8 +60,8 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta) : m_path(
     m_insert_frame = m_db->prepare(insert_frames_sql(1));
     m_insert_frames = m_db->prepare(insert_frames_sql(kRowsPerInsert));
     m_insert_chunk = m_db->prepare(
-        "INSERT INTO chunks(id, first_frame, last_frame, frames, min_ns, max_ns) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO chunks(id, first_frame, last_frame, frames, min_ns, max_ns, in_order) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
     m_insert_key =
         m_db->prepare("INSERT INTO frame_keys(kind, value, chunk, frames) VALUES (?, ?, ?, ?)");
     m_chunk.reserve(kChunkFrames);
@@ -121,12 +121,16 @@ void FileStore::end_chunk() {
         std::minmax_element(m_chunk.begin(), m_chunk.end(),
                             [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
     const auto frames = static_cast<std::int64_t>(m_chunk.size());
+    const bool in_order =
+        std::is_sorted(m_chunk.begin(), m_chunk.end(),
+                       [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
     m_insert_chunk->bind(1, m_next_chunk)
         .bind(2, m_next_frame)
         .bind(3, m_next_frame + frames - 1)
         .bind(4, frames)
         .bind(5, (*min)->ts_ns)
         .bind(6, (*max)->ts_ns)
+        .bind(7, std::int64_t{in_order})
         .run();
     m_keys.for_each([&](KeyKind kind, const KeyValue& value, const std::string& offsets) {
         auto& s = *m_insert_key;

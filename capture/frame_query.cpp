@@ -190,7 +190,8 @@ void FrameQuery::start_pass(const std::optional<Key>& key, const char* columns) 
     m_next_chunk = 0;
     m_rows_open = false;
     if (m_key && m_key->values.empty()) return;  // e.g. a vhost without sessions
-    std::string sql = "SELECT id, first_frame, last_frame, min_ns FROM chunks WHERE 1";
+    std::string sql =
+        "SELECT id, first_frame, last_frame, min_ns, max_ns, in_order FROM chunks WHERE 1";
     WhereClause chunk_where;
     if (m_key) {
         sql += " AND id IN (SELECT chunk FROM frame_keys WHERE kind = ? AND value IN (" +
@@ -214,8 +215,8 @@ void FrameQuery::start_pass(const std::optional<Key>& key, const char* columns) 
     auto chunks = m_db.prepare(sql + " ORDER BY id");
     chunk_where.bind(chunks);
     while (chunks.step())
-        m_chunks.push_back(
-            {chunks.integer(0), chunks.integer(1), chunks.integer(2), chunks.integer(3)});
+        m_chunks.push_back({chunks.integer(0), chunks.integer(1), chunks.integer(2),
+                            chunks.integer(3), chunks.integer(4), chunks.integer(5) != 0});
     m_min_ns_from.assign(m_chunks.size() + 1, std::numeric_limits<std::int64_t>::max());
     for (std::size_t i = m_chunks.size(); i-- > 0;)
         m_min_ns_from[i] = std::min(m_min_ns_from[i + 1], m_chunks[i].min_ns);
@@ -279,6 +280,23 @@ const Record* FrameQuery::next_in_row_order() {
 // Chunks follow each other in row order, their timestamps nearly so: a frame can be handed
 // out once no chunk still unread starts earlier, which keeps only the overlap in memory.
 const Record* FrameQuery::next_in_time_order() {
+    if (m_rows_open) {  // streaming a chunk that needs no merge (below)
+        if (m_rows->step()) {
+            read_record(*m_rows, m_record);
+            m_row = m_rows->integer(14);
+            return &m_record;
+        }
+        m_rows_open = false;
+    }
+    // The usual case: a chunk in time order that ends before any later chunk starts (ties
+    // go to it: its rows come first) streams straight through.
+    if (m_pending.empty() && m_next_chunk < m_chunks.size()) {
+        const auto& chunk = m_chunks[m_next_chunk];
+        if (chunk.in_order && chunk.max_ns <= m_min_ns_from[m_next_chunk + 1]) {
+            open_next_chunk();
+            return next_in_time_order();
+        }
+    }
     while (m_next_chunk < m_chunks.size() &&
            (m_pending.empty() || m_pending.front().record.ts_ns > m_min_ns_from[m_next_chunk])) {
         open_next_chunk();

@@ -53,7 +53,8 @@ public:
         std::vector<std::variant<std::int64_t, std::string>> values;  // any of these
     };
     struct Chunk {
-        std::int64_t id, first_frame, last_frame, min_ns;
+        std::int64_t id, first_frame, last_frame, min_ns, max_ns;
+        bool in_order;
     };
 
 private:

@@ -63,7 +63,8 @@ CREATE TABLE chunks (
     last_frame  INTEGER NOT NULL,
     frames      INTEGER NOT NULL,
     min_ns      INTEGER NOT NULL,
-    max_ns      INTEGER NOT NULL
+    max_ns      INTEGER NOT NULL,
+    in_order    INTEGER NOT NULL  -- 1 when ts_ns never decreases from one frame to the next
 );
 
 -- Per chunk, per key (kind, value), the frames of the chunk that have it: a JSON array of
