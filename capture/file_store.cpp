@@ -92,6 +92,18 @@ FileStore::~FileStore() {
     }
 }
 
+void FileStore::begin() {
+    // A chunk never spans transactions. One left open here was cut short by a failure,
+    // and its records (and the values its statements still point to) are gone.
+    m_chunk.clear();
+    m_keys.clear();
+    m_written = 0;
+    m_insert_frame->reset();
+    m_insert_frames->reset();
+    m_insert_key->reset();
+    m_db->exec("BEGIN");
+}
+
 void FileStore::append(const Record& record) {
     m_keys.add(static_cast<std::uint32_t>(m_chunk.size()), record);
     m_chunk.push_back(&record);

@@ -23,7 +23,7 @@ public:
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;
 
-    void begin() { m_db->exec("BEGIN"); }
+    void begin();
     // Ends the open chunk, so a transaction always holds whole chunks with their keys.
     void commit();
     // Adds a frame to the open chunk. The record is written by a later append() or commit():
