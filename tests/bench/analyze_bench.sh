@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # amqp-analyze stats and trace over large synthetic captures: wall time and peak memory
-# (GNU time's maximum RSS) at two sizes, to show memory does not grow with frames. Same-run
-# baselines: the sqlite3 shell reading every frame of the capture in time order (the floor of
-# reading the file), and, up to 2M frames, tshark dissecting the same frames from a pcap.
+# (GNU time's maximum RSS) at two sizes, to show memory does not grow with frames; and two
+# filtered traces (one queue, one session). Same-run baselines: the sqlite3 shell reading
+# every frame of the capture in write order (the floor of reading the file), and, up to 2M
+# frames, tshark dissecting the same frames from a pcap.
 #   tests/bench/analyze_bench.sh BUILD_DIR [FRAMES...]   (default: 1000000 10000000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
