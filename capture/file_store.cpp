@@ -1,8 +1,47 @@
 #include "file_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
 
 namespace amqpprox::capture {
+namespace {
+
+// Multi-row INSERTs: one statement step per 64 frames instead of per frame.
+constexpr std::size_t kRowsPerInsert = 64;
+// Frames per chunk: small enough that a time range or a rare key skips most of a file,
+// big enough that the chunk and key rows cost little next to the frames.
+constexpr std::size_t kChunkFrames = 4096;
+constexpr int kFrameColumns = 15;
+
+std::string insert_frames_sql(std::size_t rows) {
+    std::string sql =
+        "INSERT INTO frames(id, session, seq, ts_ns, direction, channel, type, method, size, "
+        "exchange, routing_key, queue, consumer_tag, delivery_tag, payload) VALUES ";
+    for (std::size_t i = 0; i < rows; ++i)
+        sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    return sql;
+}
+
+void bind_frame(Statement& s, int base, std::int64_t id, const Record& r) {
+    s.bind(base + 1, id);
+    s.bind(base + 2, static_cast<std::int64_t>(r.session));
+    s.bind(base + 3, static_cast<std::int64_t>(r.seq));
+    s.bind(base + 4, r.ts_ns);
+    s.bind(base + 5, static_cast<std::int64_t>(r.direction));
+    s.bind(base + 6, std::int64_t{r.channel});
+    s.bind(base + 7, static_cast<std::int64_t>(r.type));
+    if (r.method) s.bind(base + 8, std::int64_t{*r.method});
+    s.bind(base + 9, std::int64_t{r.size});
+    if (r.exchange) s.bind(base + 10, std::string_view(*r.exchange));
+    if (r.routing_key) s.bind(base + 11, std::string_view(*r.routing_key));
+    if (r.queue) s.bind(base + 12, std::string_view(*r.queue));
+    if (r.consumer_tag) s.bind(base + 13, std::string_view(*r.consumer_tag));
+    if (r.delivery_tag) s.bind(base + 14, static_cast<std::int64_t>(*r.delivery_tag));
+    s.bind(base + 15, amqp::ByteView(r.payload));
+}
+
+}  // namespace
 
 FileStore::FileStore(const std::string& path, const CaptureMeta& meta) : m_path(path) {
     if (std::filesystem::exists(path)) {
@@ -12,16 +51,20 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta) : m_path(
     // WAL: readers (amqp-analyze trace --follow) see committed batches while we write;
     // synchronous=NORMAL: a killed process loses nothing committed, only a power cut
     // can lose the last batches.
-    m_db->exec("PRAGMA page_size = 8192");
+    m_db->exec("PRAGMA page_size = 65536");
     m_db->exec("PRAGMA journal_mode = WAL");
     m_db->exec("PRAGMA synchronous = NORMAL");
     m_db->exec("PRAGMA cache_size = -65536");
     m_db->exec("PRAGMA temp_store = MEMORY");
     create_schema(*m_db, meta);
-    m_insert_frame = m_db->prepare(
-        "INSERT INTO frames(session, seq, ts_ns, direction, channel, type, method, size, "
-        "exchange, routing_key, queue, consumer_tag, delivery_tag, payload) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    m_insert_frame = m_db->prepare(insert_frames_sql(1));
+    m_insert_frames = m_db->prepare(insert_frames_sql(kRowsPerInsert));
+    m_insert_chunk = m_db->prepare(
+        "INSERT INTO chunks(id, first_frame, last_frame, frames, min_ns, max_ns, in_order) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    m_insert_key =
+        m_db->prepare("INSERT INTO frame_keys(kind, value, chunk, frames) VALUES (?, ?, ?, ?)");
+    m_chunk.reserve(kChunkFrames);
     m_insert_gap = m_db->prepare(
         "INSERT INTO gaps(session, ts_ns, direction, frames, bytes, reason) "
         "VALUES (?, ?, ?, ?, ?, ?)");
@@ -49,23 +92,75 @@ FileStore::~FileStore() {
     }
 }
 
-void FileStore::insert(const Record& r) {
-    auto& s = *m_insert_frame;
-    s.bind(1, static_cast<std::int64_t>(r.session));
-    s.bind(2, static_cast<std::int64_t>(r.seq));
-    s.bind(3, r.ts_ns);
-    s.bind(4, static_cast<std::int64_t>(r.direction));
-    s.bind(5, std::int64_t{r.channel});
-    s.bind(6, static_cast<std::int64_t>(r.type));
-    if (r.method) s.bind(7, std::int64_t{*r.method});
-    s.bind(8, std::int64_t{r.size});
-    if (r.exchange) s.bind(9, std::string_view(*r.exchange));
-    if (r.routing_key) s.bind(10, std::string_view(*r.routing_key));
-    if (r.queue) s.bind(11, std::string_view(*r.queue));
-    if (r.consumer_tag) s.bind(12, std::string_view(*r.consumer_tag));
-    if (r.delivery_tag) s.bind(13, static_cast<std::int64_t>(*r.delivery_tag));
-    s.bind(14, amqp::ByteView(r.payload));
-    s.run();
+void FileStore::begin() {
+    // A chunk never spans transactions. One left open here was cut short by a failure,
+    // and its records (and the values its statements still point to) are gone.
+    m_chunk.clear();
+    m_keys.clear();
+    m_written = 0;
+    m_insert_frame->reset();
+    m_insert_frames->reset();
+    m_insert_key->reset();
+    m_db->exec("BEGIN");
+}
+
+void FileStore::append(const Record& record) {
+    m_keys.add(static_cast<std::uint32_t>(m_chunk.size()), record);
+    m_chunk.push_back(&record);
+    if (m_chunk.size() - m_written == kRowsPerInsert) {
+        insert_rows(m_written, kRowsPerInsert);
+        m_written += kRowsPerInsert;
+    }
+    if (m_chunk.size() == kChunkFrames) end_chunk();
+}
+
+void FileStore::insert_rows(std::size_t first, std::size_t count) {
+    auto& s = count == kRowsPerInsert ? *m_insert_frames : *m_insert_frame;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto row = first + i;
+        bind_frame(s, static_cast<int>(count == kRowsPerInsert ? i : 0) * kFrameColumns,
+                   m_next_frame + static_cast<std::int64_t>(row), *m_chunk[row]);
+        if (count != kRowsPerInsert) s.run();
+    }
+    if (count == kRowsPerInsert) s.run();
+}
+
+void FileStore::end_chunk() {
+    if (m_chunk.empty()) return;
+    for (; m_written < m_chunk.size(); ++m_written)
+        insert_rows(m_written, 1);
+    const auto [min, max] =
+        std::minmax_element(m_chunk.begin(), m_chunk.end(),
+                            [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
+    const auto frames = static_cast<std::int64_t>(m_chunk.size());
+    const bool in_order =
+        std::is_sorted(m_chunk.begin(), m_chunk.end(),
+                       [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
+    m_insert_chunk->bind(1, m_next_chunk)
+        .bind(2, m_next_frame)
+        .bind(3, m_next_frame + frames - 1)
+        .bind(4, frames)
+        .bind(5, (*min)->ts_ns)
+        .bind(6, (*max)->ts_ns)
+        .bind(7, std::int64_t{in_order})
+        .run();
+    m_keys.for_each([&](KeyKind kind, const KeyValue& value, const std::string& offsets) {
+        auto& s = *m_insert_key;
+        s.bind(1, to_string(kind));
+        std::visit([&](const auto& v) { s.bind(2, v); }, value);
+        s.bind(3, m_next_chunk).bind(4, std::string_view(offsets));
+        s.run();
+    });
+    m_keys.clear();
+    m_chunk.clear();
+    m_written = 0;
+    m_next_frame += frames;
+    ++m_next_chunk;
+}
+
+void FileStore::commit() {
+    end_chunk();
+    m_db->exec("COMMIT");
 }
 
 void FileStore::insert(const Gap& g) {
@@ -115,12 +210,16 @@ std::uint64_t FileStore::size_bytes() const {
 
 void FileStore::close() {
     if (!m_db) return;
+    // A chunk is open here only when a failure interrupted a batch, whose records are gone:
+    // its transaction is rolled back on closing, so drop it.
+    m_chunk.clear();
+    m_keys.clear();
     m_insert_frame.reset();
+    m_insert_frames.reset();
+    m_insert_chunk.reset();
+    m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
-    // Statistics for the query planner, so that a query on a rare exchange uses the exchange
-    // index rather than the method index; analysis_limit keeps this fast on big files.
-    m_db->exec("PRAGMA analysis_limit = 1000; ANALYZE");
     m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     m_db.reset();
 }

@@ -1,11 +1,14 @@
 // One capture file being written: creates the schema, holds the prepared inserts, wraps
-// transactions. Used by the writer thread only.
+// transactions, and cuts the frames into chunks indexed by frame_keys. Used by the writer
+// thread only.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "chunk_index.hpp"
 #include "record.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
@@ -20,9 +23,12 @@ public:
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;
 
-    void begin() { m_db->exec("BEGIN"); }
-    void commit() { m_db->exec("COMMIT"); }
-    void insert(const Record& record);
+    void begin();
+    // Ends the open chunk, so a transaction always holds whole chunks with their keys.
+    void commit();
+    // Adds a frame to the open chunk. The record is written by a later append() or commit():
+    // it must stay valid and unchanged until commit().
+    void append(const Record& record);
     void insert(const Gap& gap);
     void upsert(const SessionRow& session);
 
@@ -33,9 +39,20 @@ public:
     void close();
 
 private:
+    void insert_rows(std::size_t first, std::size_t count);
+    void end_chunk();
+
     std::string m_path;
     std::unique_ptr<Database> m_db;
-    std::optional<Statement> m_insert_frame;
+    std::optional<Statement> m_insert_frame;   // one row
+    std::optional<Statement> m_insert_frames;  // kRowsPerInsert rows
+    std::optional<Statement> m_insert_chunk;
+    std::optional<Statement> m_insert_key;
+    std::int64_t m_next_frame = 1;  // the id of the next frame appended
+    std::int64_t m_next_chunk = 1;
+    std::vector<const Record*> m_chunk;  // the open chunk's frames
+    std::size_t m_written = 0;           // of m_chunk, already inserted
+    ChunkIndex m_keys;
     std::optional<Statement> m_insert_gap;
     std::optional<Statement> m_upsert_session;
 };

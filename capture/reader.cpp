@@ -4,82 +4,13 @@
 #include <filesystem>
 #include <variant>
 
+#include "frame_query.hpp"
 #include "sqlite.hpp"
 
 namespace amqpprox::capture {
-// A WHERE clause and its bound values, built from a filter.
-struct WhereClause {
-    std::string sql;
-    std::vector<std::variant<std::int64_t, std::string>> values;
-
-    void add(const std::string& condition) {
-        sql += (sql.empty() ? " WHERE " : " AND ") + condition;
-    }
-    void bind(Statement& s) const {
-        int i = 1;
-        for (const auto& v : values) {
-            std::visit([&](const auto& x) { s.bind(i++, x); }, v);
-        }
-    }
-};
-
 namespace {
 
 using Where = WhereClause;
-
-std::string placeholders(std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i)
-        out += i == 0 ? "?" : ", ?";
-    return out;
-}
-
-Where frame_where(const RecordFilter& f) {
-    Where w;
-    if (!f.sessions.empty()) {
-        w.add("session IN (" + placeholders(f.sessions.size()) + ")");
-        for (const auto s : f.sessions)
-            w.values.emplace_back(static_cast<std::int64_t>(s));
-    }
-    if (f.vhost) {
-        w.add("session IN (SELECT id FROM sessions WHERE vhost = ?)");
-        w.values.emplace_back(*f.vhost);
-    }
-    if (f.channel) {
-        w.add("channel = ?");
-        w.values.emplace_back(std::int64_t{*f.channel});
-    }
-    if (!f.methods.empty()) {
-        w.add("method IN (" + placeholders(f.methods.size()) + ")");
-        for (const auto m : f.methods)
-            w.values.emplace_back(std::int64_t{m});
-    }
-    if (f.exchange) {
-        w.add("exchange = ?");
-        w.values.emplace_back(*f.exchange);
-    }
-    if (f.routing_key) {
-        w.add("routing_key = ?");
-        w.values.emplace_back(*f.routing_key);
-    }
-    if (f.queue) {
-        w.add("queue = ?");
-        w.values.emplace_back(*f.queue);
-    }
-    if (f.from_ns) {
-        w.add("ts_ns >= ?");
-        w.values.emplace_back(*f.from_ns);
-    }
-    if (f.to_ns) {
-        w.add("ts_ns < ?");
-        w.values.emplace_back(*f.to_ns);
-    }
-    if (f.after_row) {
-        w.add("id > ?");
-        w.values.emplace_back(*f.after_row);
-    }
-    return w;
-}
 
 int major_of(const std::string& version) {
     int major = -1;
@@ -152,6 +83,12 @@ tl::expected<CaptureReader, CaptureError> CaptureReader::open(const std::string&
             CaptureError{path + ": not an amqpprox capture (format '" + meta.format + "')"});
     }
     const int major = major_of(meta.format_version);
+    if (major == 1) {
+        return tl::unexpected(CaptureError{
+            path + ": capture format " + meta.format_version +
+            " is no longer read by this build (it reads " + std::to_string(kFormatMajor) +
+            ".x, whose frames are indexed per chunk); record the capture again"});
+    }
     if (major < 1) {
         return tl::unexpected(CaptureError{path + ": unreadable capture format version '" +
                                            meta.format_version + "'"});
@@ -262,55 +199,22 @@ void CaptureReader::for_each(const RecordFilter& filter, RecordOrder order,
 }
 
 RecordCursor CaptureReader::records(const RecordFilter& filter, RecordOrder order) const {
-    auto where = std::make_unique<WhereClause>(frame_where(filter));
-    const char* order_by = order == RecordOrder::session ? " ORDER BY session, seq"
-                           : order == RecordOrder::time  ? " ORDER BY ts_ns, id"
-                                                         : " ORDER BY id";
-    auto statement = std::make_unique<Statement>(m_db->prepare(
-        "SELECT session, seq, ts_ns, direction, channel, type, method, size, exchange, "
-        "routing_key, queue, consumer_tag, delivery_tag, payload, id FROM frames" +
-        where->sql + order_by));
-    where->bind(*statement);
-    return RecordCursor(std::move(where), std::move(statement));
+    return RecordCursor(std::make_unique<FrameQuery>(*m_db, filter, order));
 }
 
-RecordCursor::RecordCursor(std::unique_ptr<WhereClause> where, std::unique_ptr<Statement> statement)
-    : m_where(std::move(where)), m_statement(std::move(statement)) {}
+RecordCursor::RecordCursor(std::unique_ptr<FrameQuery> query) : m_query(std::move(query)) {}
 RecordCursor::RecordCursor(RecordCursor&&) noexcept = default;
 RecordCursor& RecordCursor::operator=(RecordCursor&&) noexcept = default;
 RecordCursor::~RecordCursor() = default;
 
 const Record* RecordCursor::next() {
-    auto& s = *m_statement;
-    if (!s.step()) return nullptr;
-    auto& r = m_record;
-    r.session = static_cast<SessionId>(s.integer(0));
-    r.seq = static_cast<std::uint64_t>(s.integer(1));
-    r.ts_ns = s.integer(2);
-    r.direction = static_cast<Direction>(s.integer(3));
-    r.channel = static_cast<std::uint16_t>(s.integer(4));
-    r.type = static_cast<amqp::FrameType>(s.integer(5));
-    r.method.reset();
-    if (const auto m = s.optional_integer(6)) r.method = static_cast<std::uint32_t>(*m);
-    r.size = static_cast<std::uint32_t>(s.integer(7));
-    r.exchange = s.optional_text(8);
-    r.routing_key = s.optional_text(9);
-    r.queue = s.optional_text(10);
-    r.consumer_tag = s.optional_text(11);
-    r.delivery_tag.reset();
-    if (const auto tag = s.optional_integer(12)) r.delivery_tag = static_cast<std::uint64_t>(*tag);
-    const auto payload = s.blob(13);
-    r.payload.assign(payload.begin(), payload.end());
-    m_row = s.integer(14);
-    return &r;
+    const auto* record = m_query->next();
+    if (record) m_row = m_query->row();
+    return record;
 }
 
 std::uint64_t CaptureReader::count(const RecordFilter& filter) const {
-    const auto w = frame_where(filter);
-    auto s = m_db->prepare("SELECT count(*) FROM frames" + w.sql);
-    w.bind(s);
-    s.step();
-    return static_cast<std::uint64_t>(s.integer(0));
+    return FrameQuery::count(*m_db, filter);
 }
 
 }  // namespace amqpprox::capture

@@ -1,5 +1,5 @@
 // Reads a capture file: its meta data, sessions, gaps, and records with filters that the
-// database's indexes serve. Opening checks that the file is a capture of a version this
+// chunk index serves (frame_query.hpp). Opening checks that the file is a capture of a version this
 // build understands.
 #pragma once
 
@@ -55,7 +55,7 @@ struct CaptureTotals {
     std::uint64_t frames_lost = 0;
 };
 
-struct WhereClause;
+class FrameQuery;
 
 // A pull-style walk over matching records, for merging several files and for tailing a file
 // that is being written. Holds a read transaction's statement: keep it shorter-lived than the
@@ -74,11 +74,9 @@ public:
 
 private:
     friend class CaptureReader;
-    RecordCursor(std::unique_ptr<WhereClause> where, std::unique_ptr<Statement> statement);
+    explicit RecordCursor(std::unique_ptr<FrameQuery> query);
 
-    std::unique_ptr<WhereClause> m_where;  // owns the values the statement's binds point into
-    std::unique_ptr<Statement> m_statement;
-    Record m_record;
+    std::unique_ptr<FrameQuery> m_query;
     std::int64_t m_row = 0;
 };
 

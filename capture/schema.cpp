@@ -35,6 +35,9 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_vhost ON sessions(vhost);
 
+-- One row per frame, in the order the writer committed them. No secondary indexes: each
+-- per-row B-tree entry cost more than the row itself (docs/BENCHMARKS.md); chunks and
+-- frame_keys below index frames per written block instead.
 CREATE TABLE frames (
     id           INTEGER PRIMARY KEY,
     session      INTEGER NOT NULL,
@@ -52,12 +55,34 @@ CREATE TABLE frames (
     delivery_tag INTEGER,
     payload      BLOB NOT NULL
 );
-CREATE INDEX frames_session ON frames(session, seq);
-CREATE INDEX frames_ts ON frames(ts_ns);
-CREATE INDEX frames_method ON frames(method) WHERE method IS NOT NULL;
-CREATE INDEX frames_exchange ON frames(exchange, routing_key) WHERE exchange IS NOT NULL;
-CREATE INDEX frames_routing_key ON frames(routing_key) WHERE routing_key IS NOT NULL;
-CREATE INDEX frames_queue ON frames(queue) WHERE queue IS NOT NULL;
+
+-- One row per block of consecutive frames the writer committed together.
+CREATE TABLE chunks (
+    id          INTEGER PRIMARY KEY,
+    first_frame INTEGER NOT NULL,
+    last_frame  INTEGER NOT NULL,
+    frames      INTEGER NOT NULL,
+    min_ns      INTEGER NOT NULL,
+    max_ns      INTEGER NOT NULL,
+    in_order    INTEGER NOT NULL  -- 1 when ts_ns never decreases from one frame to the next
+);
+
+-- Per chunk, per key (kind, value), the frames of the chunk that have it: a JSON array of
+-- offsets from the chunk's first_frame. `value` has no type so that sessions and methods
+-- stay integers and names stay text.
+CREATE TABLE frame_keys (
+    kind   TEXT NOT NULL,
+    value  NOT NULL,
+    chunk  INTEGER NOT NULL,
+    frames TEXT NOT NULL,
+    PRIMARY KEY (kind, value, chunk)
+) WITHOUT ROWID;
+
+CREATE VIEW keyed_frames AS
+SELECT k.kind AS kind, k.value AS value, c.first_frame + j.value AS frame
+FROM frame_keys AS k
+JOIN chunks AS c ON c.id = k.chunk
+JOIN json_each(k.frames) AS j;
 
 CREATE TABLE gaps (
     id        INTEGER PRIMARY KEY,
@@ -71,6 +96,22 @@ CREATE TABLE gaps (
 )sql";
 
 }  // namespace
+
+std::string_view to_string(KeyKind kind) {
+    switch (kind) {
+        case KeyKind::session:
+            return "session";
+        case KeyKind::method:
+            return "method";
+        case KeyKind::exchange:
+            return "exchange";
+        case KeyKind::routing_key:
+            return "routing_key";
+        case KeyKind::queue:
+            return "queue";
+    }
+    return "?";
+}
 
 void create_schema(Database& db, const CaptureMeta& meta) {
     db.exec("BEGIN");

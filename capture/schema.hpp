@@ -1,16 +1,18 @@
-// The capture file format (v1): an SQLite 3 database with tables meta, sessions, frames
-// and gaps. docs/capture-format.md documents it for users of the sqlite3 shell.
+// The capture file format (v2): an SQLite 3 database with tables meta, sessions, frames,
+// chunks, frame_keys and gaps. docs/capture-format.md documents it for users of the sqlite3 shell.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace amqpprox::capture {
 
 class Database;
 
 inline constexpr const char* kFormatName = "amqpcap";
-inline constexpr int kFormatMajor = 1;  // readers refuse a newer major version
+inline constexpr int kFormatMajor = 2;  // readers refuse any other major version
 inline constexpr int kFormatMinor = 0;  // additions readers may ignore
 
 // The meta table as key/value text.
@@ -26,7 +28,12 @@ struct CaptureMeta {
     std::string file_index;  // "1", "2", ... for rotated files
 };
 
-// Creates the tables and indexes and writes `meta` into a new, empty database.
+// Creates the tables, indexes and views and writes `meta` into a new, empty database.
 void create_schema(Database& db, const CaptureMeta& meta);
+
+// The key kinds of frame_keys, as stored in its `kind` column.
+enum class KeyKind : std::uint8_t { session, method, exchange, routing_key, queue };
+inline constexpr std::size_t kKeyKinds = 5;
+std::string_view to_string(KeyKind kind);
 
 }  // namespace amqpprox::capture

@@ -115,6 +115,7 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
     const auto kept =
         type == amqp::FrameType::body ? m_options.bodies.keep(payload.size()) : payload.size();
     record.payload.assign(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(kept));
+    if (type == amqp::FrameType::method) prepare_method(record);
 
     std::unique_lock lock(m_mutex);
     record.seq = m_next_seq[session]++;  // dropped frames use up their number: gaps show
@@ -240,6 +241,20 @@ void CaptureWriter::run() {
     }
 }
 
+bool CaptureWriter::is_session_method(const Record& record) {
+    return record.method && (*record.method >> 16) == kConnectionClass;
+}
+
+// On the caller's thread: the writer thread is the bottleneck (one SQLite connection), the
+// callers are many. Connection-class methods are left whole to the writer thread, which
+// learns the session's facts from them before redacting.
+void CaptureWriter::prepare_method(Record& record) const {
+    if (auto id = amqp::peek_method_id(record.payload)) record.method = id->key();
+    if (!record.method || is_session_method(record)) return;
+    if (auto method = amqp::decode_method(record.payload))
+        extract_indexed_arguments(*method, record);
+}
+
 void CaptureWriter::apply(Record& record) {
     auto [it, inserted] = m_sessions.try_emplace(record.session);
     auto& session = it->second;
@@ -248,8 +263,7 @@ void CaptureWriter::apply(Record& record) {
         session.start.id = record.session;
         session.start.start_ns = record.ts_ns;
     }
-    if (record.type == amqp::FrameType::method) {
-        if (auto id = amqp::peek_method_id(record.payload)) record.method = id->key();
+    if (record.type == amqp::FrameType::method && is_session_method(record)) {
         if (auto method = amqp::decode_method(record.payload)) {
             extract_indexed_arguments(*method, record);
             learn_from_method(*method, record.direction, session);
@@ -290,7 +304,7 @@ void CaptureWriter::write_batch(std::vector<Event>& batch, std::map<SessionId, D
                     dirty.insert(e.id);
                 } else if constexpr (std::is_same_v<T, Record>) {
                     apply(e);
-                    m_store->insert(e);
+                    m_store->append(e);
                     dirty.insert(e.session);
                     ++frames;
                     payload_bytes += e.payload.size();

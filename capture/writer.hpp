@@ -1,6 +1,7 @@
 // The capture writer: network threads hand it sessions and frames without waiting; one
-// background thread decodes what it must (indexed arguments, redaction, session facts) and
-// inserts in batched transactions. When the thread falls behind, frames are dropped and the
+// background thread inserts them in batched transactions. The callers decode the indexed
+// arguments of each method frame; the thread decodes only Connection methods (redaction,
+// session facts). When the thread falls behind, frames are dropped and the
 // gap is recorded (or, with OverflowPolicy::block, the caller waits).
 #pragma once
 
@@ -87,6 +88,9 @@ private:
     void push(Event event);
     void run();
     void write_batch(std::vector<Event>& batch, std::map<SessionId, Dropped>& dropped);
+    static constexpr std::uint32_t kConnectionClass = 10;
+    static bool is_session_method(const Record& record);
+    void prepare_method(Record& record) const;
     void apply(Record& record);
     void rotate_if_due();
     void open_next_file();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # amqp-analyze stats and trace over large synthetic captures: wall time and peak memory
-# (GNU time's maximum RSS) at two sizes, to show memory does not grow with frames. Same-run
-# baselines: the sqlite3 shell reading every frame of the capture in time order (the floor of
-# reading the file), and, up to 2M frames, tshark dissecting the same frames from a pcap.
+# (GNU time's maximum RSS) at two sizes, to show memory does not grow with frames; and two
+# filtered traces (one queue, one session). Same-run baselines: the sqlite3 shell reading
+# every frame of the capture in write order (the floor of reading the file), and, up to 2M
+# frames, tshark dissecting the same frames from a pcap.
 #   tests/bench/analyze_bench.sh BUILD_DIR [FRAMES...]   (default: 1000000 10000000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,8 +31,14 @@ for n in "${sizes[@]}"; do
     # shellcheck disable=SC2086
     measure "$n" "amqp-analyze $cmd" "$build/analyze/amqp-analyze" $cmd "$cap"
   done
-  measure "$n" "baseline: sqlite3 every frame, time order" sqlite3 "$cap" \
-    "SELECT session, seq, ts_ns, direction, channel, type, method, size, hex(payload) FROM frames ORDER BY ts_ns, id"
+  # Filtered: one queue's 10 frames, one session's 1 % of the frames (format 2: frame_keys).
+  for cmd in "trace --queue q3" "trace --session 5"; do
+    # shellcheck disable=SC2086
+    measure "$n" "amqp-analyze $cmd" "$build/analyze/amqp-analyze" $cmd "$cap"
+  done
+  # Write order: format 2 has no time index (the writer commits frames in time order).
+  measure "$n" "baseline: sqlite3 every frame, write order" sqlite3 "$cap" \
+    "SELECT session, seq, ts_ns, direction, channel, type, method, size, hex(payload) FROM frames ORDER BY id"
   if [ -n "$pcap_too" ]; then
     /usr/bin/python3 "$root/tests/bench/stream_to_pcap.py" "$dir/stream.bin" "$dir/stream.pcap"
     measure "$n" "baseline: tshark -T fields (class, method)" tshark -r "$dir/stream.pcap" \

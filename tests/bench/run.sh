@@ -33,15 +33,17 @@ printf '%-58s %8s %10.1f %12s\n' "tshark -r PCAP -T fields -e amqp.channel -e am
   "$t_tshark" "$(echo "$mb / $t_tshark" | bc -l)" "$tshark_frames"
 
 echo
-echo "== capture writer: 2 producer threads, mix of publish/deliver (200-byte bodies)/ack frames"
+echo "== capture writer: load average $(cut -d' ' -f1-3 /proc/loadavg); 2 producer threads, mix of publish/deliver (200-byte bodies)/ack frames"
 cap_dir=$tmp/capture
 mkdir -p "$cap_dir"
 echo "-- flat out, producers wait for the writer (its sustained rate, nothing lost):"
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none
-echo "-- baseline, same run: the same rows with the six frame indexes dropped:"
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 0 no-indexes
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none 0 no-indexes
+echo "-- baseline, same run: format 1's six per-row frame indexes added to the same writer:"
+"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 0 row-indexes
+echo "-- baseline, same run: one thread INSERTing the same rows, one per statement, no index:"
+"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 0 plain
+"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none 0 plain
 echo "-- at a set rate with the default drop policy:"
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 200000
 

@@ -78,6 +78,18 @@ TEST_CASE("a writer killed mid-stream leaves every committed batch readable", "[
     auto check = db.prepare("PRAGMA integrity_check");
     REQUIRE(check.step());
     CHECK(check.text(0) == "ok");
+    // Chunks commit with their frames: every frame lies in exactly one chunk, and every
+    // frame is listed under its session (so the index finds all that was committed).
+    auto covered = db.prepare(
+        "SELECT (SELECT count(*) FROM frames), (SELECT coalesce(sum(frames), 0) FROM chunks), "
+        "(SELECT count(*) FROM keyed_frames WHERE kind = 'session'), "
+        "(SELECT count(*) FROM frames f JOIN chunks c ON f.id BETWEEN c.first_frame AND "
+        "c.last_frame)");
+    REQUIRE(covered.step());
+    CHECK(covered.integer(1) == covered.integer(0));
+    CHECK(covered.integer(2) == covered.integer(0));
+    CHECK(covered.integer(3) == covered.integer(0));
+    CHECK(reader->count({.sessions = {1}}) == reader->totals().frames);
     WARN("killed after " << reported << " frames reported committed; file holds "
                          << reader->totals().frames);
 }

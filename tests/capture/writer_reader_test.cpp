@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -68,7 +70,7 @@ TEST_CASE("a recorded session reads back frame for frame", "[capture]") {
     auto reader = CaptureReader::open(path);
     REQUIRE(reader);
     CHECK(reader->meta().format == "amqpcap");
-    CHECK(reader->meta().format_version == "1.0");
+    CHECK(reader->meta().format_version == "2.0");
     CHECK(reader->meta().bodies == "all");
     CHECK(reader->meta().redaction == "credentials");
 
@@ -366,9 +368,17 @@ TEST_CASE("opening what is not a readable capture is a clear error", "[capture][
     { CaptureWriter(newer, complete()).close(); }
     {
         Database db(newer, Database::Mode::read_write_create);
-        db.exec("UPDATE meta SET value = '2.0' WHERE key = 'format_version'");
+        db.exec("UPDATE meta SET value = '3.0' WHERE key = 'format_version'");
     }
-    check_error(newer, "capture format 2.0 is newer than this build reads (1.x)");
+    check_error(newer, "capture format 3.0 is newer than this build reads (2.x)");
+    // Format 1 (per-row indexes) never reached production: refused, naming its version.
+    const auto older = dir.file("older.amqpcap");
+    { CaptureWriter(older, complete()).close(); }
+    {
+        Database db(older, Database::Mode::read_write_create);
+        db.exec("UPDATE meta SET value = '1.0' WHERE key = 'format_version'");
+    }
+    check_error(older, "capture format 1.0 is no longer read by this build (it reads 2.x");
 
     // A capture cut short: an error or readable rows, never a crash.
     const auto whole = dir.file("whole.amqpcap");
@@ -392,4 +402,61 @@ TEST_CASE("opening what is not a readable capture is a clear error", "[capture][
     }
     // Existing files are never overwritten.
     CHECK_THROWS_WITH(CaptureWriter(whole, complete()), Catch::Contains("capture file exists"));
+}
+
+TEST_CASE("time order merges chunks whose timestamps overlap, and keys span chunks", "[capture]") {
+    // Several chunks (4096 frames each) with timestamps out of order within and across
+    // them: the reader must still give exactly ORDER BY ts_ns, row, and key filters must
+    // find every frame in every chunk.
+    TempDir dir;
+    const auto path = dir.file("jitter.amqpcap");
+    constexpr std::size_t kFrames = 10'000;
+    std::vector<std::int64_t> ts(kFrames);
+    std::mt19937 random(7);
+    {
+        CaptureWriter writer(path, complete());
+        const amqp::Bytes body(10, std::byte{'b'});
+        for (std::size_t i = 0; i < kFrames; ++i) {
+            // Mostly increasing, with some frames late by up to 5000 steps (over a chunk).
+            ts[i] = 1'000'000 + static_cast<std::int64_t>(i) * 10 -
+                    (i % 97 == 0 ? static_cast<std::int64_t>(random() % 50'000) : 0);
+            writer.record_frame(SessionId{1 + i % 3}, Direction::client_to_broker,
+                                amqp::FrameType::body, 1, body, ts[i]);
+        }
+    }
+    auto reader = CaptureReader::open(path).value();
+    std::vector<std::pair<std::int64_t, std::int64_t>> expected, got;
+    for (std::size_t i = 0; i < kFrames; ++i)
+        expected.emplace_back(ts[i], static_cast<std::int64_t>(i + 1));
+    std::sort(expected.begin(), expected.end());
+    auto cursor = reader.records({}, RecordOrder::time);
+    while (const auto* r = cursor.next())
+        got.emplace_back(r->ts_ns, cursor.row());
+    CHECK(got == expected);
+
+    std::vector<std::uint64_t> seqs;
+    reader.for_each({.sessions = {2}}, RecordOrder::session, [&](const Record& r) {
+        CHECK(r.session == 2);
+        seqs.push_back(r.seq);
+        return true;
+    });
+    CHECK(seqs.size() == (kFrames + 1) / 3);
+    CHECK(std::is_sorted(seqs.begin(), seqs.end()));
+    CHECK(reader.count({.sessions = {2}}) == seqs.size());
+    CHECK(
+        reader.count({.sessions = {2}, .from_ns = 1'050'000, .to_ns = 1'060'000}) ==
+        static_cast<std::uint64_t>(std::count_if(ts.begin(), ts.end(), [&, i = 0](auto t) mutable {
+            return (i++ % 3 == 1) && t >= 1'050'000 && t < 1'060'000;
+        })));
+    // Resuming in row order after a row in the middle of a chunk.
+    std::int64_t first = 0;
+    std::size_t after = 0;
+    reader.for_each({.after_row = 5000}, RecordOrder::row, [&](const Record&) {
+        ++after;
+        return true;
+    });
+    auto resumed = reader.records({.after_row = 5000}, RecordOrder::row);
+    if (resumed.next()) first = resumed.row();
+    CHECK(first == 5001);
+    CHECK(after == kFrames - 5000);
 }
