@@ -2,12 +2,14 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "analyze/decode_stream.hpp"
 #include "analyze/info.hpp"
 #include "analyze/inputs.hpp"
+#include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
 #include "analyze/stats.hpp"
@@ -24,7 +26,8 @@ struct Common {
     OutputFormat format = OutputFormat::text;
 };
 
-void add_common(CLI::App* cmd, Common& common, bool csv) {
+// INPUT... and the filters.
+void add_selection(CLI::App* cmd, Common& common) {
     cmd->add_option("INPUT", common.inputs,
                     "Capture files (a rotation's files, or its base name, read as one)")
         ->required();
@@ -41,6 +44,10 @@ void add_common(CLI::App* cmd, Common& common, bool csv) {
     cmd->add_option("--from", s.from,
                     "From this time on (UTC 2025-11-22T08:26:40[.5], or @SECONDS)");
     cmd->add_option("--to", s.to, "Before this time");
+}
+
+void add_common(CLI::App* cmd, Common& common, bool csv) {
+    add_selection(cmd, common);
     std::map<std::string, OutputFormat> formats{{"text", OutputFormat::text},
                                                 {"json", OutputFormat::json}};
     if (csv) formats.emplace("csv", OutputFormat::csv);
@@ -131,6 +138,25 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(dimension_names));
     stats_cmd->add_option("--top", stats.top, "Rows per table in text output")->default_val(20);
 
+    Common report_common;
+    ReportOptions report;
+    std::string report_path;
+    auto* report_cmd =
+        app.add_subcommand("report",
+                           "One self-contained HTML page: sessions, rates and latencies over time, "
+                           "histograms, a session's sequence diagram");
+    add_selection(report_cmd, report_common);
+    report_cmd->add_option("-o,--output", report_path, "The HTML file to write")->required();
+    report_cmd
+        ->add_option("--sequence-session", report.sequence_session,
+                     "Session drawn as a sequence diagram (default: the busiest)")
+        ->type_name("ID");
+    report_cmd
+        ->add_option("--sequence-limit", report.sequence_limit,
+                     "Arrows in the sequence diagram at most")
+        ->check(CLI::PositiveNumber)
+        ->default_val(200);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -139,7 +165,8 @@ int main(int argc, char** argv) {
     }
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
-                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats)\n";
+                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats, "
+                     "report)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -183,6 +210,24 @@ int main(int argc, char** argv) {
                     stats.by.push_back(dimensions.at(name));
             }
             return run_stats(prepared->first, prepared->second, stats, std::cout, std::cerr);
+        }
+        if (report_cmd->parsed()) {
+            auto prepared = prepare(report_common);
+            if (!prepared) return kExitBadInput;
+            report.inputs = report_common.inputs;
+            // Built in memory first: a failed run leaves no half-written page behind.
+            std::ostringstream page;
+            const int status =
+                write_report(prepared->first, prepared->second, report, page, std::cerr);
+            if (page.str().empty()) return status;
+            std::ofstream file(report_path, std::ios::binary | std::ios::trunc);
+            file << page.str();
+            file.close();
+            if (!file) {
+                std::cerr << "amqp-analyze: cannot write " << report_path << '\n';
+                return kExitBadInput;
+            }
+            return status;
         }
     } catch (const std::exception& e) {
         // SQLite failures while reading (a file damaged after its header, a disk error).
