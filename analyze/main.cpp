@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
     report_cmd
         ->add_option("--sequence-limit", report.sequence_limit,
                      "Arrows in the sequence diagram at most")
-        ->check(CLI::PositiveNumber)
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
         ->default_val(200);
 
     try {
