@@ -21,7 +21,9 @@ h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; }
 table.sessions { border-collapse: collapse; font-size: 12px; }
 table.sessions th, table.sessions td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; }
 table.sessions th { background: #f0f0f0; }
+table.sessions td { white-space: nowrap; }
 td.num { text-align: right; }
+div.scroll { max-height: 480px; overflow: auto; }  /* thousands of sessions stay one box */
 svg { display: block; margin: 12px 0; background: #fff; }
 svg text { font-size: 11px; fill: #333; }
 svg .title { font-size: 13px; font-weight: bold; }
@@ -99,7 +101,7 @@ BarChart histogram_chart(std::string title, std::string x_label, const Histogram
 
 void session_table(std::string& out, const std::vector<SessionSummary>& sessions) {
     const auto columns = session_columns();
-    out += "<table class=\"sessions\">\n<thead><tr>";
+    out += "<div class=\"scroll\"><table class=\"sessions\">\n<thead><tr>";
     for (const auto& c : columns)
         out += "<th>" + escaped(c) + "</th>";
     out += "</tr></thead>\n<tbody>\n";
@@ -115,7 +117,7 @@ void session_table(std::string& out, const std::vector<SessionSummary>& sessions
         }
         out += "</tr>\n";
     }
-    out += "</tbody></table>\n";
+    out += "</tbody></table></div>\n";
 }
 
 // Published, delivered and acked messages per second in each bucket.

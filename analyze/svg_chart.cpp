@@ -26,10 +26,13 @@ std::string num(double v) {
     return buf;
 }
 
-// A tick label: short, no trailing zeros ("0.25", "1500", "2e+06").
+// A tick label: short, no trailing zeros, whole numbers in full ("0.25", "20000", "2.5e+10").
 std::string label(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    if (std::abs(v) < 1e10 && v == std::round(v))
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        std::snprintf(buf, sizeof buf, "%.4g", v);
     return buf;
 }
 

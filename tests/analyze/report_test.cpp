@@ -269,3 +269,12 @@ TEST_CASE("report options: sequence session and limit", "[analyze][report]") {
     CHECK(bad.find("--sequence-session: no session \"99\"") != std::string::npos);
     CHECK(bad.find("<html") == std::string::npos);
 }
+
+TEST_CASE("chart tick labels print whole numbers in full", "[analyze][report]") {
+    analyze::LineChart chart{"Rates", "s", "msg/s", {}};
+    chart.series.push_back({"published", "#123456", {{0, 0}, {0.25, 20000}}});
+    const auto svg = analyze::render_line_chart(chart);
+    CHECK(svg.find(">20000</text>") != std::string::npos);
+    CHECK(svg.find(">0.25</text>") != std::string::npos);
+    CHECK(svg.find("e+") == std::string::npos);
+}
