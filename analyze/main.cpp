@@ -146,7 +146,9 @@ int main(int argc, char** argv) {
                            "One self-contained HTML page: sessions, rates and latencies over time, "
                            "histograms, a session's sequence diagram");
     add_selection(report_cmd, report_common);
-    report_cmd->add_option("-o,--output", report_path, "The HTML file to write")->required();
+    report_cmd
+        ->add_option("-o,--output", report_path, "The HTML file to write (- for standard output)")
+        ->required();
     report_cmd
         ->add_option("--sequence-session", report.sequence_session,
                      "Session drawn as a sequence diagram (default: the busiest)")
@@ -220,6 +222,10 @@ int main(int argc, char** argv) {
             const int status =
                 write_report(prepared->first, prepared->second, report, page, std::cerr);
             if (page.str().empty()) return status;
+            if (report_path == "-") {
+                std::cout << page.str();
+                return status;
+            }
             std::ofstream file(report_path, std::ios::binary | std::ios::trunc);
             file << page.str();
             file.close();

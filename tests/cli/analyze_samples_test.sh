@@ -79,6 +79,7 @@ grep -c '<tr class="session"' "$tmp/report.html" | grep -qx 4 || fail "report: s
 grep -q 'first 10 of [0-9]* methods shown' "$tmp/report.html" || fail "report: no cut note"
 "$tool" report "$cap" -o "$tmp/report4.html" --session 4
 grep -q 'Sequence of session 4' "$tmp/report4.html" || fail "report --session 4"
+"$tool" report "$cap" -o - --session 4 | cmp -s - "$tmp/report4.html" || fail "report -o - differs"
 
 # Exit codes: 1 nothing matched, 2 bad input or options, each with a message.
 expect() {  # expect CODE PATTERN COMMAND...
