@@ -27,6 +27,13 @@ std::uint64_t middle_of(std::uint32_t bucket) {
     return low + ((std::uint64_t{1} << shift) >> 1);
 }
 
+// The smallest value a bucket holds.
+std::uint64_t low_of(std::uint32_t bucket) {
+    if (bucket < kSub) return bucket;
+    const auto shift = bucket / kSub - 1;
+    return (kSub | (bucket % kSub)) << shift;
+}
+
 }  // namespace
 
 void Histogram::add(std::uint64_t value) {
@@ -57,6 +64,22 @@ std::uint64_t Histogram::percentile(double percent) const {
         if (seen >= rank) return std::clamp(middle_of(bucket), min(), m_max);
     }
     return m_max;
+}
+
+std::vector<Histogram::Range> Histogram::power_of_two_ranges() const {
+    std::vector<Range> ranges;
+    if (m_count == 0) return ranges;
+    // Range i holds the values of bit width i: [0, 1), [1, 2), [2, 4), ...
+    const auto first = static_cast<std::size_t>(std::bit_width(m_min));
+    const auto last = static_cast<std::size_t>(std::bit_width(m_max));
+    for (auto i = first; i <= last; ++i) {
+        const std::uint64_t low = i == 0 ? 0 : std::uint64_t{1} << (i - 1);
+        const std::uint64_t high = i == 0 ? 1 : i == 64 ? UINT64_MAX : std::uint64_t{1} << i;
+        ranges.push_back({low, high, 0});
+    }
+    for (const auto& [bucket, n] : m_buckets)
+        ranges[static_cast<std::size_t>(std::bit_width(low_of(bucket))) - first].count += n;
+    return ranges;
 }
 
 }  // namespace amqpprox::analyze

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 namespace amqpprox::analyze {
 
@@ -21,6 +22,15 @@ public:
     }
     // The value below which `percent` of the values fall (nearest rank; 0 when empty).
     std::uint64_t percentile(double percent) const;
+
+    // Counts per power of two, for drawing: [0, 1), [1, 2), [2, 4), [4, 8), ... from the
+    // range of the smallest value to that of the largest, empty ranges included.
+    struct Range {
+        std::uint64_t low = 0;   // inclusive
+        std::uint64_t high = 0;  // exclusive (UINT64_MAX for the last range)
+        std::uint64_t count = 0;
+    };
+    std::vector<Range> power_of_two_ranges() const;
 
 private:
     std::map<std::uint32_t, std::uint64_t> m_buckets;

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -10,6 +11,7 @@
 #include "analyze/follow.hpp"
 #include "analyze/info.hpp"
 #include "analyze/inputs.hpp"
+#include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
 #include "analyze/stats.hpp"
@@ -26,7 +28,8 @@ struct Common {
     OutputFormat format = OutputFormat::text;
 };
 
-void add_common(CLI::App* cmd, Common& common, bool csv) {
+// INPUT... and the filters.
+void add_selection(CLI::App* cmd, Common& common) {
     cmd->add_option("INPUT", common.inputs,
                     "Capture files (a rotation's files, or its base name, read as one)")
         ->required();
@@ -43,6 +46,10 @@ void add_common(CLI::App* cmd, Common& common, bool csv) {
     cmd->add_option("--from", s.from,
                     "From this time on (UTC 2025-11-22T08:26:40[.5], or @SECONDS)");
     cmd->add_option("--to", s.to, "Before this time");
+}
+
+void add_common(CLI::App* cmd, Common& common, bool csv) {
+    add_selection(cmd, common);
     std::map<std::string, OutputFormat> formats{{"text", OutputFormat::text},
                                                 {"json", OutputFormat::json}};
     if (csv) formats.emplace("csv", OutputFormat::csv);
@@ -153,6 +160,27 @@ int main(int argc, char** argv) {
     follow_cmd->add_flag("--amqp-stream", follow.amqp_stream,
                          "Find amqp-stream connections and follow their byte streams");
 
+    Common report_common;
+    ReportOptions report;
+    std::string report_path;
+    auto* report_cmd =
+        app.add_subcommand("report",
+                           "One self-contained HTML page: sessions, rates and latencies over time, "
+                           "histograms, a session's sequence diagram");
+    add_selection(report_cmd, report_common);
+    report_cmd
+        ->add_option("-o,--output", report_path, "The HTML file to write (- for standard output)")
+        ->required();
+    report_cmd
+        ->add_option("--sequence-session", report.sequence_session,
+                     "Session drawn as a sequence diagram (default: the busiest)")
+        ->type_name("ID");
+    report_cmd
+        ->add_option("--sequence-limit", report.sequence_limit,
+                     "Arrows in the sequence diagram at most")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+        ->default_val(200);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -162,7 +190,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
                   << "amqp-analyze: a command is required (decode, info, sessions, trace, stats, "
-                     "follow)\n";
+                     "follow, report)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -216,6 +244,28 @@ int main(int argc, char** argv) {
                                            std::cerr);
             }
             return follow_messages(prepared->first, prepared->second, follow, std::cout, std::cerr);
+        }
+        if (report_cmd->parsed()) {
+            auto prepared = prepare(report_common);
+            if (!prepared) return kExitBadInput;
+            report.inputs = report_common.inputs;
+            // Built in memory first: a failed run leaves no half-written page behind.
+            std::ostringstream page;
+            const int status =
+                write_report(prepared->first, prepared->second, report, page, std::cerr);
+            if (page.str().empty()) return status;
+            if (report_path == "-") {
+                std::cout << page.str();
+                return status;
+            }
+            std::ofstream file(report_path, std::ios::binary | std::ios::trunc);
+            file << page.str();
+            file.close();
+            if (!file) {
+                std::cerr << "amqp-analyze: cannot write " << report_path << '\n';
+                return kExitBadInput;
+            }
+            return status;
         }
     } catch (const std::exception& e) {
         // SQLite failures while reading (a file damaged after its header, a disk error).

@@ -52,8 +52,7 @@ std::string describe_end(const capture::SessionRow& row) {
 
 }  // namespace
 
-int print_sessions(const InputSet& inputs, const Selection& selection,
-                   const SessionListOptions& options, std::ostream& out, std::ostream& err) {
+std::vector<SessionSummary> list_sessions(const InputSet& inputs, const Selection& selection) {
     auto sessions = inputs.selected_sessions(selection);
     if (selection.frame_filters()) {
         std::set<SessionKey> matched;
@@ -63,10 +62,7 @@ int print_sessions(const InputSet& inputs, const Selection& selection,
         });
         std::erase_if(sessions, [&](const SessionInfo* s) { return !matched.contains(s->key); });
     }
-    if (sessions.empty()) {
-        err << "amqp-analyze: no sessions matched\n";
-        return kExitNothingMatched;
-    }
+    if (sessions.empty()) return {};
 
     // What each session did, from its channel-open, publish and delivery frames alone.
     Selection activity_selection;
@@ -81,11 +77,55 @@ int print_sessions(const InputSet& inputs, const Selection& selection,
         if (r.method == kBasicDeliver || r.method == kBasicGetOk) ++a.delivered;
         return true;
     });
+    std::vector<SessionSummary> summaries;
+    summaries.reserve(sessions.size());
+    for (const auto* s : sessions) {
+        const auto& a = activity[s->key];
+        summaries.push_back({s, a.channels.size(), a.published, a.delivered});
+    }
+    return summaries;
+}
+
+std::vector<std::string> session_columns() {
+    return {"SESSION", "START",    "DURATION",  "CLIENT",    "BACKEND", "VHOST", "USER",
+            "NAME",    "CHANNELS", "PUBLISHED", "DELIVERED", "BYTES",   "END"};
+}
+
+std::vector<std::string> session_cells(const SessionSummary& summary) {
+    const auto& s = *summary.info;
+    const auto& row = s.row;
+    auto backend = row.start.backend_address.empty() ? std::string("-") : row.start.backend_address;
+    if (!row.start.backend.empty() && row.start.backend != row.start.backend_address)
+        backend += " (" + row.start.backend + ")";
+    auto end = describe_end(row);
+    if (row.frames_lost > 0) end += " [" + std::to_string(row.frames_lost) + " frames lost]";
+    return {s.label,
+            text::format_utc_ns(row.start.start_ns),
+            row.end_ns ? text::format_duration_ns(*row.end_ns - row.start.start_ns) : "-",
+            row.start.client_address,
+            backend,
+            row.vhost.empty() ? "-" : row.vhost,
+            row.user.empty() ? "-" : row.user,
+            row.connection_name.empty() ? "-" : row.connection_name,
+            std::to_string(summary.channels),
+            std::to_string(summary.published),
+            std::to_string(summary.delivered),
+            std::to_string(row.bytes),
+            end};
+}
+
+int print_sessions(const InputSet& inputs, const Selection& selection,
+                   const SessionListOptions& options, std::ostream& out, std::ostream& err) {
+    const auto sessions = list_sessions(inputs, selection);
+    if (sessions.empty()) {
+        err << "amqp-analyze: no sessions matched\n";
+        return kExitNothingMatched;
+    }
 
     if (options.format == OutputFormat::json) {
-        for (const auto* s : sessions) {
+        for (const auto& summary : sessions) {
+            const auto* s = summary.info;
             const auto& row = s->row;
-            const auto& a = activity[s->key];
             std::string line;
             text::JsonWriter json(line);
             json.begin_object();
@@ -103,9 +143,9 @@ int print_sessions(const InputSet& inputs, const Selection& selection,
             json.key("vhost").value(row.vhost);
             json.key("user").value(row.user);
             json.key("connection_name").value(row.connection_name);
-            json.key("channels").value(a.channels.size());
-            json.key("published").value(a.published);
-            json.key("delivered").value(a.delivered);
+            json.key("channels").value(summary.channels);
+            json.key("published").value(summary.published);
+            json.key("delivered").value(summary.delivered);
             json.key("frames").value(row.frames);
             json.key("bytes").value(row.bytes);
             json.key("frames_lost").value(row.frames_lost);
@@ -119,25 +159,9 @@ int print_sessions(const InputSet& inputs, const Selection& selection,
         return kExitOk;
     }
 
-    Table table({"SESSION", "START", "DURATION", "CLIENT", "BACKEND", "VHOST", "USER", "NAME",
-                 "CHANNELS", "PUBLISHED", "DELIVERED", "BYTES", "END"});
-    for (const auto* s : sessions) {
-        const auto& row = s->row;
-        const auto& a = activity[s->key];
-        auto backend =
-            row.start.backend_address.empty() ? std::string("-") : row.start.backend_address;
-        if (!row.start.backend.empty() && row.start.backend != row.start.backend_address)
-            backend += " (" + row.start.backend + ")";
-        auto end = describe_end(row);
-        if (row.frames_lost > 0) end += " [" + std::to_string(row.frames_lost) + " frames lost]";
-        table.add({s->label, text::format_utc_ns(row.start.start_ns),
-                   row.end_ns ? text::format_duration_ns(*row.end_ns - row.start.start_ns) : "-",
-                   row.start.client_address, backend, row.vhost.empty() ? "-" : row.vhost,
-                   row.user.empty() ? "-" : row.user,
-                   row.connection_name.empty() ? "-" : row.connection_name,
-                   std::to_string(a.channels.size()), std::to_string(a.published),
-                   std::to_string(a.delivered), std::to_string(row.bytes), end});
-    }
+    Table table(session_columns());
+    for (const auto& summary : sessions)
+        table.add(session_cells(summary));
     options.format == OutputFormat::csv ? table.print_csv(out) : table.print_text(out);
     return kExitOk;
 }

@@ -111,14 +111,21 @@ struct SessionState {
 
 class Collector {
 public:
-    explicit Collector(const std::vector<Dimension>& by) {
+    Collector(const std::vector<Dimension>& by, std::size_t timeline_buckets)
+        : m_timeline_buckets(timeline_buckets) {
         for (const auto d : by)
             m_by.emplace_back(d, &m_report.groups[d]);
     }
 
     void add(const SessionInfo& info, const Record& r) {
         ++m_report.frames;
-        if (!m_report.first_ns) m_report.first_ns = r.ts_ns;
+        if (!m_report.first_ns) {
+            m_report.first_ns = r.ts_ns;
+            if (m_timeline_buckets > 0) {
+                m_timeline.bucket_ns = 1'000'000;
+                m_timeline.start_ns = r.ts_ns - r.ts_ns % m_timeline.bucket_ns;
+            }
+        }
         m_report.last_ns = std::max(m_report.last_ns.value_or(r.ts_ns), r.ts_ns);
         auto& session = session_of(info);
         auto& rate = rate_at(r.ts_ns);
@@ -143,6 +150,10 @@ public:
         for (auto& [key, session] : m_sessions)
             end_session(session);
         m_sessions.clear();
+        if (m_timeline_buckets > 0 && m_report.last_ns) {
+            timeline_at(*m_report.last_ns);  // the chart spans the records, quiet end included
+            m_report.timeline = std::move(m_timeline);
+        }
         m_report.rates.reserve(m_rates.size());
         for (const auto& [second, bucket] : m_rates)
             m_report.rates.push_back(bucket);
@@ -167,6 +178,43 @@ private:
             m_rate->second = second;
         }
         return *m_rate;
+    }
+
+    // The timeline bucket of a time, or null when no timeline is kept (the `stats` command:
+    // one predictable branch per message, so its speed does not change).
+    TimelineBucket* timeline_at(std::int64_t ts_ns) {
+        if (m_timeline_buckets == 0) return nullptr;
+        auto& t = m_timeline;
+        auto index = std::max<std::int64_t>(0, ts_ns - t.start_ns) / t.bucket_ns;
+        while (static_cast<std::size_t>(index) >= m_timeline_buckets) {
+            coarsen_timeline();
+            index /= 2;
+        }
+        const auto i = static_cast<std::size_t>(index);
+        if (i >= t.buckets.size()) t.buckets.resize(i + 1);
+        return &t.buckets[i];
+    }
+
+    // Doubles the bucket width: bucket j becomes old buckets 2j and 2j+1 (j < 2j, so the
+    // ones read later are not yet overwritten).
+    void coarsen_timeline() {
+        auto& b = m_timeline.buckets;
+        const auto merged = (b.size() + 1) / 2;
+        for (std::size_t j = 0; j < merged; ++j) {
+            TimelineBucket sum = std::move(b[2 * j]);
+            if (2 * j + 1 < b.size()) {
+                const auto& odd = b[2 * j + 1];
+                sum.published += odd.published;
+                sum.delivered += odd.delivered;
+                sum.acked += odd.acked;
+                sum.rpc.merge(odd.rpc);
+                sum.confirm.merge(odd.confirm);
+                sum.consumer.merge(odd.consumer);
+            }
+            b[j] = std::move(sum);
+        }
+        b.resize(merged);
+        m_timeline.bucket_ns *= 2;
     }
 
     // Calls fn on every group a frame or message with these names counts toward.
@@ -292,6 +340,7 @@ private:
         pending.erase(it);
         const auto latency =
             static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.ts_ns - rpc.ts_ns));
+        if (auto* t = timeline_at(r.ts_ns)) t->rpc.add(latency);
         const std::string name(rpc.info->name);
         const bool get = rpc.info->id == BasicGet::id;
         for_groups(s, r.channel, rpc.names, [&](GroupStats& g) {
@@ -351,12 +400,14 @@ private:
                         std::uint64_t tag, bool multiple, std::int64_t ts,
                         std::uint64_t Traffic::*counter) {
         std::uint64_t settled = 0;
+        auto* timeline = timeline_at(ts);
         settle(channel.unacked, tag, multiple, [&](const Delivery& d) {
             ++settled;
             ++m_report.consumers[d.consumer].settled;
             --m_unacked[d.consumer];
             const auto latency =
                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, ts - d.ts_ns));
+            if (timeline) timeline->consumer.add(latency);
             for_groups(s, channel_id, d.names, [&](GroupStats& g) {
                 ++(g.traffic.*counter);
                 g.latency.consumer.add(latency);
@@ -365,14 +416,19 @@ private:
         if (settled == 0 && !multiple) {  // a delivery we did not see (capture began later)
             for_groups(s, channel_id, Names{}, [&](GroupStats& g) { ++(g.traffic.*counter); });
         }
-        if (counter == &Traffic::acked) rate_at(ts).acked += std::max<std::uint64_t>(settled, 1);
+        if (counter == &Traffic::acked) {
+            rate_at(ts).acked += std::max<std::uint64_t>(settled, 1);
+            if (timeline) timeline->acked += std::max<std::uint64_t>(settled, 1);
+        }
     }
 
     void broker_confirms(SessionState& s, std::uint16_t channel_id, ChannelState& channel,
                          std::uint64_t tag, bool multiple, std::int64_t ts, bool ack) {
+        auto* timeline = timeline_at(ts);
         settle(channel.unconfirmed, tag, multiple, [&](const Unconfirmed& u) {
             const auto latency =
                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, ts - u.ts_ns));
+            if (timeline) timeline->confirm.add(latency);
             for_groups(s, channel_id, u.names, [&](GroupStats& g) {
                 ++(ack ? g.traffic.confirmed : g.traffic.confirm_nacked);
                 g.latency.confirm.add(latency);
@@ -389,6 +445,7 @@ private:
             if (channel.confirm) channel.unconfirmed[channel.next_publish++] = {r.ts_ns, names};
             for_groups(s, ch, names, [](GroupStats& g) { ++g.traffic.published; });
             ++rate_at(r.ts_ns).published;
+            if (auto* t = timeline_at(r.ts_ns)) ++t->published;
             content = Content{Content::Kind::publish, std::move(names)};
         } else if (const auto* deliver = std::get_if<BasicDeliver>(&method)) {
             auto with_queue = std::move(names);
@@ -404,6 +461,7 @@ private:
                 if (deliver->redelivered) ++g.traffic.redelivered;
             });
             ++rate_at(r.ts_ns).delivered;
+            if (auto* t = timeline_at(r.ts_ns)) ++t->delivered;
             content = Content{Content::Kind::deliver, std::move(with_queue)};
         } else if (const auto* get_ok = std::get_if<BasicGetOk>(&method)) {
             auto with_queue = std::move(names);
@@ -421,6 +479,7 @@ private:
                 if (get_ok->redelivered) ++g.traffic.redelivered;
             });
             ++rate_at(r.ts_ns).delivered;
+            if (auto* t = timeline_at(r.ts_ns)) ++t->delivered;
             content = Content{Content::Kind::get_ok, std::move(with_queue)};
         } else if (std::holds_alternative<BasicReturn>(method)) {
             for_groups(s, ch, names, [](GroupStats& g) { ++g.traffic.returned; });
@@ -511,7 +570,9 @@ private:
 
     StatsReport m_report;
     std::vector<std::pair<Dimension, std::map<std::string, GroupStats>*>> m_by;
-    RateBucket* m_rate = nullptr;  // the bucket of the last record
+    RateBucket* m_rate = nullptr;        // the bucket of the last record
+    std::size_t m_timeline_buckets = 0;  // 0: no timeline
+    Timeline m_timeline;
     // Unacked deliveries now, per consumer (by report index): a channel may carry several.
     std::vector<std::uint64_t> m_unacked;
     std::map<SessionKey, SessionState> m_sessions;
@@ -527,8 +588,8 @@ std::string_view to_string(Dimension d) {
 }
 
 StatsReport compute_stats(const InputSet& inputs, const Selection& selection,
-                          const std::vector<Dimension>& by) {
-    Collector collector(by);
+                          const std::vector<Dimension>& by, std::size_t timeline_buckets) {
+    Collector collector(by, timeline_buckets);
     inputs.for_each(selection, [&](const SessionInfo& s, const Record& r) {
         collector.add(s, r);
         return true;

@@ -65,6 +65,23 @@ struct RateBucket {
     std::uint64_t bytes = 0;  // wire bytes, both directions
 };
 
+// Messages and latencies per time bucket, for charts. Latencies count in the bucket of the
+// reply, confirm or ack that ends them.
+struct TimelineBucket {
+    std::uint64_t published = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t acked = 0;
+    Histogram rpc;  // every rpc.<method> together
+    Histogram confirm;
+    Histogram consumer;
+};
+
+struct Timeline {
+    std::int64_t start_ns = 0;            // the first bucket's start: the first record, to the ms
+    std::int64_t bucket_ns = 0;           // a power of two times 1 ms
+    std::vector<TimelineBucket> buckets;  // consecutive from start_ns, empty ones included
+};
+
 struct ErrorEvent {
     std::int64_t ts_ns = 0;
     std::string session;
@@ -107,6 +124,7 @@ struct StatsReport {
     GroupStats overall;
     std::map<Dimension, std::map<std::string, GroupStats>> groups;
     std::vector<RateBucket> rates;  // one per second with traffic, in time order
+    Timeline timeline;              // filled only when compute_stats is asked for it
     std::vector<ErrorEvent> errors;
     std::vector<HeartbeatReport> heartbeats;  // sessions with a negotiated heartbeat
     std::vector<BlockedPeriod> blocked;
@@ -125,9 +143,12 @@ struct StatsOptions {
     std::size_t top = 20;  // rows per table in text output
 };
 
-// Builds the report in one pass over the selected records in time order.
+// Builds the report in one pass over the selected records in time order. With
+// `timeline_buckets` > 0 it also fills `timeline` with at most that many buckets: they start
+// 1 ms wide and double (merging pairs) whenever the records outrun them, so memory stays
+// bounded and nothing needs to know the time span in advance.
 StatsReport compute_stats(const InputSet& inputs, const Selection& selection,
-                          const std::vector<Dimension>& by);
+                          const std::vector<Dimension>& by, std::size_t timeline_buckets = 0);
 
 void print_stats(const StatsReport& report, const StatsOptions& options, std::ostream& out);
 

@@ -89,6 +89,14 @@ for r in rows:
 print("follow:", len(rows), "messages, all whole")
 PY
 
+# report: one page with every session and the busiest one's sequence (the render test opens it).
+"$tool" report "$cap" -o "$tmp/report.html" --sequence-limit 10
+grep -c '<tr class="session"' "$tmp/report.html" | grep -qx 4 || fail "report: session rows"
+grep -q 'first 10 of [0-9]* methods shown' "$tmp/report.html" || fail "report: no cut note"
+"$tool" report "$cap" -o "$tmp/report4.html" --session 4
+grep -q 'Sequence of session 4' "$tmp/report4.html" || fail "report --session 4"
+"$tool" report "$cap" -o - --session 4 | cmp -s - "$tmp/report4.html" || fail "report -o - differs"
+
 # Exit codes: 1 nothing matched, 2 bad input or options, each with a message.
 expect() {  # expect CODE PATTERN COMMAND...
   local code=$1 pattern=$2; shift 2
@@ -107,6 +115,12 @@ expect 1 'no messages matched' "$tool" follow "$cap" --queue no.such.queue
 expect 1 'no amqp-stream connection found' "$tool" follow --amqp-stream "$cap"
 expect 2 'selects streams with' "$tool" follow --amqp-stream "$cap" --method basic.publish
 expect 2 'cannot create' "$tool" follow "$cap" -o /proc/no-such-dir
+
+expect 2 'output' "$tool" report "$cap"
+expect 2 'sequence-session: no session .99.' "$tool" report "$cap" -o "$tmp/r.html" --sequence-session 99
+expect 2 'sequence-limit' "$tool" report "$cap" -o "$tmp/r.html" --sequence-limit 0
+expect 1 'no sessions matched' "$tool" report "$cap" -o "$tmp/none.html" --vhost no-such-vhost
+[ ! -e "$tmp/none.html" ] || fail "report wrote a page although nothing matched"
 : > "$tmp/empty.amqpcap"
 expect 2 'not an amqpprox capture\|not a capture' "$tool" sessions "$tmp/empty.amqpcap"
 echo "amqp-analyze on the samples: ok"
