@@ -68,9 +68,9 @@ echo "\$ amqp-analyze follow \$DEMO/demo.amqpcap --exchange demo.orders --bodies
 "$analyze" follow "$capture" --exchange demo.orders --bodies 40 > "$tmp/follow"
 head -n 3 "$tmp/follow" | cut -c 1-180
 echo
-echo "\$ sqlite3 \$DEMO/demo.amqpcap \"SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)\""
+echo "\$ sqlite3 \$DEMO/demo.amqpcap \"SELECT f.seq, f.routing_key, f.size FROM keyed_frames AS kf JOIN frames AS f ON f.id = kf.frame WHERE kf.kind = 'exchange' AND kf.value = 'demo.orders' AND f.method = (60 << 16 | 40)\""
 sqlite3 -header -column "$capture" \
-  "SELECT seq, routing_key, size FROM frames WHERE exchange = 'demo.orders' AND method = (60 << 16 | 40)"
+  "SELECT f.seq, f.routing_key, f.size FROM keyed_frames AS kf JOIN frames AS f ON f.id = kf.frame WHERE kf.kind = 'exchange' AND kf.value = 'demo.orders' AND f.method = (60 << 16 | 40)"
 if grep -aq 'not-the-password' "$capture"; then
   echo "the refused password is in the capture!" >&2
   exit 1
