@@ -1,12 +1,17 @@
 #include "inputs.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <queue>
+#include <system_error>
 
+#include "capture/pcap_source.hpp"
 #include "capture/rotation_name.hpp"
+#include "capture/writer.hpp"
 
 namespace amqpprox::analyze {
 namespace {
@@ -71,6 +76,17 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
     InputSet set;
     std::map<std::string, std::uint32_t> series_of;  // rotation base name -> series
     for (const auto& given : paths) {
+        if (capture::looks_like_packet_capture(given)) {
+            auto imported = set.import_packets(given);
+            if (!imported) return tl::unexpected(imported.error());
+            auto reader = CaptureReader::open(*imported);
+            if (!reader) return tl::unexpected(InputError{reader.error().message});
+            auto [it, added] =
+                series_of.emplace(given, static_cast<std::uint32_t>(set.m_series.size()));
+            if (added) set.m_series.push_back(given);
+            set.m_files.push_back(File{*imported, it->second, std::move(*reader)});
+            continue;
+        }
         for (const auto& path : expand(given)) {
             auto reader = CaptureReader::open(path);
             if (!reader) return tl::unexpected(InputError{reader.error().message});
@@ -117,6 +133,40 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
     for (std::size_t i = 0; i < set.m_sessions.size(); ++i)
         set.m_index.emplace(set.m_sessions[i].key, i);
     return set;
+}
+
+InputSet::ScratchDir::ScratchDir() {
+    auto pattern = (std::filesystem::temp_directory_path() / "amqp-analyze.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    path = pattern;
+}
+
+InputSet::ScratchDir::~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+}
+
+tl::expected<std::string, InputError> InputSet::import_packets(const std::string& pcap_path) {
+    if (!m_scratch) m_scratch = std::make_shared<ScratchDir>();
+    const auto path =
+        (m_scratch->path / ("pcap" + std::to_string(m_series.size()) + ".amqpcap")).string();
+    capture::WriterOptions options;
+    options.overflow = capture::OverflowPolicy::block;
+    options.source = pcap_path;
+    capture::CaptureWriter writer(path, options);
+    auto stats = capture::import_pcap(pcap_path, writer);
+    writer.close();
+    if (!stats) return tl::unexpected(InputError{stats.error()});
+    if (!stats->file_error.empty()) {
+        m_warnings.push_back(pcap_path + ": read up to an error: " + stats->file_error +
+                             "; what came before is analysed");
+    }
+    if (stats->tls_connections > 0) {
+        m_warnings.push_back(pcap_path + ": " + std::to_string(stats->tls_connections) +
+                             " TLS connection(s) on AMQP ports are encrypted and not shown");
+    }
+    return path;
 }
 
 const SessionInfo* InputSet::find(const SessionKey& key) const {

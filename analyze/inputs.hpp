@@ -5,8 +5,10 @@
 
 #include <compare>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,9 +76,25 @@ public:
     };
     const std::vector<File>& files() const { return m_files; }
 
+    // What the user should know about the inputs that is not an error (a pcap cut short).
+    const std::vector<std::string>& warnings() const { return m_warnings; }
+
 private:
+    // Where pcaps given as inputs are imported to; removed with the last copy of the set.
+    struct ScratchDir {
+        ScratchDir();
+        ~ScratchDir();
+        ScratchDir(const ScratchDir&) = delete;
+        ScratchDir& operator=(const ScratchDir&) = delete;
+        std::filesystem::path path;
+    };
+    // A pcap turned into a capture file in the scratch directory; returns its path.
+    tl::expected<std::string, InputError> import_packets(const std::string& pcap_path);
+
     static bool selects(const SessionInfo& session, const Selection& selection);
 
+    std::shared_ptr<ScratchDir> m_scratch;  // first: its files outlive the readers on them
+    std::vector<std::string> m_warnings;
     std::vector<File> m_files;
     std::vector<std::string> m_series;  // one name per series, for messages
     std::vector<SessionInfo> m_sessions;

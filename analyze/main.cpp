@@ -11,6 +11,7 @@
 #include "analyze/follow.hpp"
 #include "analyze/info.hpp"
 #include "analyze/inputs.hpp"
+#include "analyze/pcap_import.hpp"
 #include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
@@ -65,6 +66,8 @@ std::optional<std::pair<InputSet, Selection>> prepare(const Common& common) {
         std::cerr << "amqp-analyze: " << inputs.error().message << '\n';
         return std::nullopt;
     }
+    for (const auto& warning : inputs->warnings())
+        std::cerr << "amqp-analyze: " << warning << '\n';
     auto selection = make_selection(common.selection, *inputs);
     if (!selection) {
         std::cerr << "amqp-analyze: " << selection.error() << '\n';
@@ -98,6 +101,19 @@ int main(int argc, char** argv) {
         "info", "Describe capture files: format, policies, sessions, frames, time span, gaps");
     info_cmd->add_option("FILE", captures, "Capture files")->required();
     info_cmd->add_flag("--json", info.json, "One JSON object per file");
+
+    ImportOptions import;
+    auto* import_cmd = app.add_subcommand(
+        "import", "Write the AMQP sessions of a pcap or pcapng file (gzip too) into a capture");
+    import_cmd->add_option("PCAP", import.input, "The packet capture, or - for standard input")
+        ->required();
+    import_cmd->add_option("-o,--output", import.output, "The capture file to write (a new file)")
+        ->required();
+    import_cmd
+        ->add_option("--port", import.ports,
+                     "Also take TCP connections on this port as AMQP when no protocol header "
+                     "is seen (5672 and 5671 always are)")
+        ->type_name("PORT");
 
     Common sessions_common;
     auto* sessions_cmd = app.add_subcommand(
@@ -189,8 +205,8 @@ int main(int argc, char** argv) {
     }
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
-                  << "amqp-analyze: a command is required (decode, info, sessions, trace, stats, "
-                     "follow, report)\n";
+                  << "amqp-analyze: a command is required (decode, info, import, sessions, trace, "
+                     "stats, follow, report)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -211,6 +227,7 @@ int main(int argc, char** argv) {
         return decode_stream(file, std::cout, std::cerr, decode);
     }
     try {
+        if (import_cmd->parsed()) return run_import(import, std::cout, std::cerr);
         if (sessions_cmd->parsed()) {
             auto prepared = prepare(sessions_common);
             if (!prepared) return kExitBadInput;

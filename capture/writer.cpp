@@ -102,6 +102,10 @@ void CaptureWriter::end_session(SessionId session, std::int64_t end_ns, ClosedBy
     push(End{session, end_ns == 0 ? now_ns() : end_ns, who});
 }
 
+void CaptureWriter::record_gap(const Gap& gap) {
+    push(gap);
+}
+
 bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::FrameType type,
                                  std::uint16_t channel, amqp::ByteView payload,
                                  std::int64_t ts_ns) {
@@ -315,6 +319,8 @@ void CaptureWriter::write_batch(std::vector<Event>& batch, std::map<SessionId, D
                     start.backend_address = e.address;
                     start.backend_tls = e.tls;
                     dirty.insert(e.session);
+                } else if constexpr (std::is_same_v<T, Gap>) {
+                    m_store->insert(e);
                 } else if constexpr (std::is_same_v<T, End>) {
                     auto& row = m_sessions[e.session];
                     row.start.id = e.session;

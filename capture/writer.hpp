@@ -54,6 +54,8 @@ public:
     bool record_frame(SessionId session, Direction direction, amqp::FrameType type,
                       std::uint16_t channel, amqp::ByteView payload, std::int64_t ts_ns = 0);
     void end_session(SessionId session, std::int64_t end_ns = 0, ClosedBy who = ClosedBy::unknown);
+    // What a source knows it could not record (a pcap's missing bytes), as a gap row.
+    void record_gap(const Gap& gap);
 
     // Blocks until everything submitted so far is committed.
     void flush();
@@ -78,7 +80,7 @@ private:
     struct Flush {
         std::shared_ptr<std::promise<void>> done;
     };
-    using Event = std::variant<SessionStart, Record, Backend, End, Flush>;
+    using Event = std::variant<SessionStart, Record, Backend, End, Flush, Gap>;
     struct Dropped {
         std::int64_t first_ts_ns = 0;
         std::uint64_t frames = 0;
