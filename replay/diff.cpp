@@ -1,6 +1,7 @@
 #include "diff.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -130,15 +131,50 @@ std::vector<std::pair<std::size_t, std::size_t>> align(const std::vector<Canonic
     return matches;
 }
 
-void diff_channel(std::uint16_t channel, const std::vector<const Frame*>& recorded,
-                  const std::vector<const Frame*>& replayed, const DiffOptions& options,
+// A channel's frames made comparable. The broker may confirm publishes one by one or
+// several at once (multiple), differently from run to run: a multiple confirm becomes the
+// single confirms it stands for. `shown` gets the frame each entry stands for.
+std::vector<Canonical> canonical_stream(const std::vector<const Frame*>& frames,
+                                        const DiffOptions& options,
+                                        std::vector<const Frame*>& shown,
+                                        std::deque<Frame>& expanded) {
+    std::vector<Canonical> out;
+    std::uint64_t confirmed = 0;  // the highest publish sequence number confirmed so far
+    for (const auto* f : frames) {
+        auto c = canonical(*f, options);
+        const auto* ack = c.method ? std::get_if<amqp::BasicAck>(&*c.method) : nullptr;
+        const auto* nack = c.method ? std::get_if<amqp::BasicNack>(&*c.method) : nullptr;
+        const auto tag = ack ? ack->delivery_tag : nack ? nack->delivery_tag : 0;
+        const bool multiple = ack ? ack->multiple : nack ? nack->multiple : false;
+        if (!multiple || tag <= confirmed) {
+            confirmed = std::max(confirmed, tag);
+            out.push_back(std::move(c));
+            shown.push_back(f);
+            continue;
+        }
+        for (auto t = confirmed + 1; t <= tag; ++t) {
+            amqp::Method single = amqp::BasicAck{.delivery_tag = t};
+            if (nack) single = amqp::BasicNack{.delivery_tag = t, .requeue = nack->requeue};
+            Frame frame{.offset_ns = f->offset_ns, .channel = f->channel, .type = f->type};
+            (void)amqp::encode_method(single, frame.payload);
+            frame.size = static_cast<std::uint32_t>(frame.payload.size());
+            expanded.push_back(std::move(frame));
+            out.push_back(canonical(expanded.back(), options));
+            shown.push_back(&expanded.back());
+        }
+        confirmed = tag;
+    }
+    return out;
+}
+
+void diff_channel(std::uint16_t channel, const std::vector<const Frame*>& recorded_frames,
+                  const std::vector<const Frame*>& replayed_frames, const DiffOptions& options,
                   std::vector<Difference>& out) {
-    std::vector<Canonical> a;
-    std::vector<Canonical> b;
-    for (const auto* f : recorded)
-        a.push_back(canonical(*f, options));
-    for (const auto* f : replayed)
-        b.push_back(canonical(*f, options));
+    std::vector<const Frame*> recorded;
+    std::vector<const Frame*> replayed;
+    std::deque<Frame> expanded;  // stable addresses for the frames made from multiple confirms
+    const auto a = canonical_stream(recorded_frames, options, recorded, expanded);
+    const auto b = canonical_stream(replayed_frames, options, replayed, expanded);
     auto matches = align(a, b);
     matches.emplace_back(a.size(), b.size());  // the end closes the last gap
     std::size_t i = 0;

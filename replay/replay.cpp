@@ -5,6 +5,7 @@
 
 #include "plan.hpp"
 #include "rewriter.hpp"
+#include "runner.hpp"
 #include "schedule_text.hpp"
 
 namespace amqpprox::replay {
@@ -61,9 +62,28 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
                        *plan, rewriter);
         return 0;
     }
-    return fail(
-        "replaying against a broker is not implemented in this build yet; --dry-run prints the "
-        "schedule and rewrites");
+    const auto& target_ref = *target;
+    RunOptions run{
+        .target = *target,
+        .credentials = resolve_credentials(*target, getenv),
+        .speed = *speed,
+        .concurrency = options.concurrency,
+        .timeout_ms = options.timeout_ms,
+        .diff = {.loose = options.loose},
+        .vhost = [&](const SessionPlan& s) { return session_vhost(s, target_ref, rewriter); }};
+    const auto report = run_plan(*plan, rewriter.rules(), run);
+    switch (options.format) {
+        case ReportFormat::text:
+            write_text(out, report);
+            break;
+        case ReportFormat::json:
+            write_json(out, report);
+            break;
+        case ReportFormat::junit:
+            write_junit(out, report);
+            break;
+    }
+    return report.exit_code();
 }
 
 }  // namespace amqpprox::replay
