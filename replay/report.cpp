@@ -12,6 +12,8 @@ std::string_view to_string(SessionStatus status) {
             return "different";
         case SessionStatus::error:
             return "error";
+        case SessionStatus::skipped:
+            return "skipped";
     }
     return "?";
 }
@@ -38,7 +40,7 @@ int Report::exit_code() const {
 namespace {
 
 struct Counts {
-    std::size_t equal = 0, different = 0, error = 0;
+    std::size_t equal = 0, different = 0, error = 0, skipped = 0;
 };
 
 Counts count(const Report& report) {
@@ -53,6 +55,9 @@ Counts count(const Report& report) {
                 break;
             case SessionStatus::error:
                 ++c.error;
+                break;
+            case SessionStatus::skipped:
+                ++c.skipped;
                 break;
         }
     }
@@ -112,7 +117,7 @@ std::string xml_escape(std::string_view text) {
 void write_text(std::ostream& out, const Report& report) {
     for (const auto& s : report.sessions) {
         out << "session " << s.label << ": " << to_string(s.status);
-        if (s.status == SessionStatus::error) {
+        if (s.status == SessionStatus::error || s.status == SessionStatus::skipped) {
             out << ": " << s.error;
         } else {
             out << " (" << s.recorded_frames << " recorded, " << s.replayed_frames
@@ -127,7 +132,9 @@ void write_text(std::ostream& out, const Report& report) {
     }
     const auto c = count(report);
     out << report.sessions.size() << " sessions: " << c.equal << " equal, " << c.different
-        << " different, " << c.error << " errors\n";
+        << " different, " << c.error << " errors";
+    if (c.skipped > 0) out << ", " << c.skipped << " skipped";
+    out << '\n';
 }
 
 void write_json(std::ostream& out, const Report& report) {
@@ -139,12 +146,12 @@ void write_json(std::ostream& out, const Report& report) {
                              : report.exit_code() == 1 ? "different"
                                                        : "error");
     json.key("equal").value(c.equal).key("different").value(c.different);
-    json.key("errors").value(c.error);
+    json.key("errors").value(c.error).key("skipped").value(c.skipped);
     json.key("sessions").begin_array();
     for (const auto& s : report.sessions) {
         json.begin_object();
         json.key("session").value(s.label).key("status").value(to_string(s.status));
-        if (s.status == SessionStatus::error) json.key("error").value(s.error);
+        if (!s.error.empty()) json.key("error").value(s.error);
         json.key("cut_in_recording").value(s.cut_in_recording);
         json.key("recorded_frames").value(s.recorded_frames);
         json.key("replayed_frames").value(s.replayed_frames);
@@ -173,7 +180,7 @@ void write_junit(std::ostream& out, const Report& report) {
     const auto c = count(report);
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         << "<testsuite name=\"amqp-replay\" tests=\"" << report.sessions.size() << "\" failures=\""
-        << c.different << "\" errors=\"" << c.error << "\">\n";
+        << c.different << "\" errors=\"" << c.error << "\" skipped=\"" << c.skipped << "\">\n";
     for (const auto& s : report.sessions) {
         out << "  <testcase classname=\"amqp-replay\" name=\"session " << xml_escape(s.label)
             << "\"";
@@ -182,7 +189,9 @@ void write_junit(std::ostream& out, const Report& report) {
             continue;
         }
         out << ">\n";
-        if (s.status == SessionStatus::error) {
+        if (s.status == SessionStatus::skipped) {
+            out << "    <skipped message=\"" << xml_escape(s.error) << "\"/>\n";
+        } else if (s.status == SessionStatus::error) {
             out << "    <error message=\"" << xml_escape(s.error) << "\"/>\n";
         } else {
             out << "    <failure message=\"" << s.differences.size() << " differences\">";

@@ -14,7 +14,8 @@ namespace amqpprox::replay {
 enum class SessionStatus : std::uint8_t {
     equal,
     different,
-    error,  // the session could not be replayed (unreachable, refused, timed out)
+    error,    // the session could not be replayed (unreachable, refused, timed out)
+    skipped,  // nothing to replay: the recording holds no completed handshake
 };
 
 std::string_view to_string(SessionStatus status);

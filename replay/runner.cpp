@@ -115,6 +115,8 @@ awaitable<std::optional<std::string>> open(std::shared_ptr<Connection> c, const 
     if (ec) co_return "cannot resolve " + o.target.host + ": " + ec.message();
     co_await asio::async_connect(c->socket, endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return "cannot connect to " + where + ": " + ec.message();
+    // Steps are small writes in a row: Nagle would hold each one for the previous one's ACK.
+    c->socket.set_option(tcp::no_delay(true), ec);
 
     amqp::ConnectionStartOk start_ok{.mechanism = "PLAIN", .locale = "en_US"};
     start_ok.client_properties.entries.push_back(
@@ -162,6 +164,11 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
     result.label = plan.label;
     result.cut_in_recording = plan.cut;
     result.notes = plan.warnings;
+    if (!plan.handshake_complete) {
+        result.status = SessionStatus::skipped;
+        result.error = "nothing to replay: the recording has no completed handshake";
+        co_return;
+    }
     if (run->options.target.tls) {
         result.status = SessionStatus::error;
         result.error = "amqps targets are not supported by this build's runner yet";

@@ -84,7 +84,8 @@ void write_schedule(std::ostream& out, const ScheduleHeader& header, const Plan&
             << quoted(session_vhost(s, header.target, rewriter)) << ", starts at "
             << offset_text(s.start_offset_ns) << ", " << s.steps.size() << " steps (" << frames
             << " frames), " << s.expected.size() << " broker frames expected"
-            << (s.cut ? ", cut in the recording" : "") << '\n';
+            << (s.cut ? ", cut in the recording" : "")
+            << (s.handshake_complete ? "" : ", no completed handshake: skipped") << '\n';
         for (const auto& w : s.warnings)
             out << "  note: " << w << '\n';
         std::set<std::string> server_names;
