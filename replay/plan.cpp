@@ -20,6 +20,8 @@ std::string_view to_string(WaitReason reason) {
             return "server-name";
         case WaitReason::close:
             return "close";
+        case WaitReason::order:
+            return "order";
     }
     return "?";
 }
@@ -145,6 +147,9 @@ private:
                 m_names[{NameKind::consumer_tag, ok->consumer_tag}] = named;
             }
         }
+        auto order = wait;
+        order.reason = WaitReason::order;
+        m_last_reply[channel] = order;
         outstanding.pop_front();
         // Replies come in order, so waiting for the last one waits for all before it.
         if (outstanding.empty()) m_pending[channel] = wait;
@@ -207,6 +212,14 @@ private:
         if (auto it = m_pending.find(channel); it != m_pending.end()) {
             step.waits.push_back(it->second);
             m_pending.erase(it);
+        }
+        // Replies on other channels since this channel last waited for them.
+        for (const auto& [other, wait] : m_last_reply) {
+            if (other == channel) continue;
+            auto& added = m_order_added[{channel, other}];
+            if (added == wait) continue;
+            added = wait;
+            add_wait(step, wait);
         }
         // (b) the delivery being settled (with multiple: the highest tag).
         if (is_settlement(method)) settle_wait(channel, *delivery_tag(method), step);
@@ -291,6 +304,9 @@ private:
     std::map<std::uint16_t, std::deque<Outstanding>> m_outstanding;
     std::map<std::uint16_t, Wait> m_pending;
     std::map<std::pair<NameKind, std::string>, Wait> m_names;
+    std::map<std::uint16_t, Wait> m_last_reply;  // the latest synchronous reply per channel
+    // (channel, other channel) -> the other's reply the channel last waited for
+    std::map<std::pair<std::uint16_t, std::uint16_t>, Wait> m_order_added;
 };
 
 }  // namespace

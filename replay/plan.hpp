@@ -39,6 +39,8 @@ enum class WaitReason : std::uint8_t {
     delivery,     // (b) the delivery an ack, nack or reject settles
     server_name,  // (c) the reply that named a server-named queue or consumer tag
     close,        // the broker's Close that a Close-Ok answers
+    order,        // a reply on another channel that came before this was sent: the client may have
+                  // acted on it (a get after another channel's commit-ok)
 };
 
 std::string_view to_string(WaitReason reason);

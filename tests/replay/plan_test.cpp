@@ -69,8 +69,18 @@ TEST_CASE("plan: (a) a synchronous request's reply gates the channel's next meth
     CHECK(s.steps[7].waits.front() == reply_wait(2, {ChannelOpenOk::id}, 1));
     // A get is answered by get-ok or get-empty.
     CHECK(s.steps[8].waits.front() == reply_wait(1, {BasicGetOk::id, BasicGetEmpty::id}, 1));
-    // Close has nothing before it on channel 0.
-    CHECK(s.steps[10].waits.empty());
+    // Close waits for the replies on the other channels it came after.
+    auto order = [](std::uint16_t channel, std::vector<MethodId> methods) {
+        return Wait{WaitReason::order, channel, std::move(methods), 1, ""};
+    };
+    CHECK(s.steps[10].waits ==
+          std::vector<Wait>{order(1, {BasicCancelOk::id}), order(2, {ChannelOpenOk::id})});
+    // Channel 2's open came after channel 1's get-empty; channel 1's reject after channel
+    // 2's open-ok, once.
+    CHECK(s.steps[6].waits == std::vector<Wait>{order(1, {BasicGetOk::id, BasicGetEmpty::id})});
+    CHECK(s.steps[8].waits[1] == order(2, {ChannelOpenOk::id}));
+    CHECK(std::count(s.steps[9].waits.begin(), s.steps[9].waits.end(),
+                     order(2, {ChannelOpenOk::id})) == 0);
 }
 
 TEST_CASE("plan: (b) acks, nacks and rejects wait for their delivery", "[replay]") {
