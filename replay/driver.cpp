@@ -1,5 +1,6 @@
 #include "driver.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "formats/amqp/content.hpp"
@@ -63,7 +64,7 @@ DriverAction SessionDriver::next(std::int64_t elapsed_ns) {
         }
         for (const auto& wait : step.waits) {
             if (m_broker_closed[wait.channel]) continue;  // it will not come: go on
-            if (!satisfied(wait, m_methods[wait.channel])) {
+            if (!satisfied(wait, m_progress[wait.channel])) {
                 return {.kind = DriverAction::Kind::wait_broker, .wait = wait, .step = m_next};
             }
         }
@@ -105,7 +106,13 @@ void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
             m_notes.push_back("undecodable broker frame on channel " + std::to_string(channel) +
                               ": " + method.error().message());
         } else {
-            m_methods[channel].push_back(amqp::method_id(*method));
+            auto& progress = m_progress[channel];
+            progress.methods.push_back(amqp::method_id(*method));
+            if (const auto* ack = std::get_if<amqp::BasicAck>(&*method)) {
+                progress.confirmed = std::max(progress.confirmed, ack->delivery_tag);
+            } else if (const auto* nack = std::get_if<amqp::BasicNack>(&*method)) {
+                progress.confirmed = std::max(progress.confirmed, nack->delivery_tag);
+            }
             auto back = m_rewriter.replayed_broker(channel, *method);
             frame.payload.clear();
             (void)amqp::encode_method(back, frame.payload);

@@ -56,8 +56,8 @@ private:
     std::optional<double> m_speed;
     std::size_t m_next = 0;
     std::size_t m_sent = 0;
-    std::map<std::uint16_t, std::vector<amqp::MethodId>> m_methods;  // received per channel
-    std::map<std::uint16_t, bool> m_broker_closed;  // channels the broker closed on its own
+    std::map<std::uint16_t, ChannelProgress> m_progress;  // received per channel
+    std::map<std::uint16_t, bool> m_broker_closed;        // channels the broker closed on its own
     bool m_connection_closed = false;
     amqp::Bytes m_pending_replies;  // Close-Ok for a channel the broker closed unexpectedly
     std::vector<Frame> m_received;

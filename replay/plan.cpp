@@ -22,13 +22,16 @@ std::string_view to_string(WaitReason reason) {
             return "close";
         case WaitReason::order:
             return "order";
+        case WaitReason::confirm:
+            return "confirm";
     }
     return "?";
 }
 
-bool satisfied(const Wait& wait, const std::vector<amqp::MethodId>& received) {
+bool satisfied(const Wait& wait, const ChannelProgress& progress) {
+    if (wait.reason == WaitReason::confirm) return progress.confirmed >= wait.ordinal;
     std::uint64_t seen = 0;
-    for (const auto& id : received) {
+    for (const auto& id : progress.methods) {
         if (std::find(wait.methods.begin(), wait.methods.end(), id) != wait.methods.end() &&
             ++seen >= wait.ordinal) {
             return true;
@@ -115,6 +118,21 @@ private:
     void learn(std::uint16_t channel, amqp::Method& method) {
         const auto id = amqp::method_id(method);
         ++m_counts[{channel, id.key()}];
+        // Broker acks and nacks are publisher confirms: the client never receives others.
+        const auto* ack = std::get_if<amqp::BasicAck>(&method);
+        const auto* nack = std::get_if<amqp::BasicNack>(&method);
+        if (ack != nullptr || nack != nullptr) {
+            const auto tag = ack != nullptr ? ack->delivery_tag : nack->delivery_tag;
+            auto& confirmed = m_confirmed[channel];
+            if (tag > confirmed) {
+                confirmed = tag;
+                m_last_confirm[channel] = {WaitReason::confirm,
+                                           channel,
+                                           {amqp::BasicAck::id, amqp::BasicNack::id},
+                                           tag,
+                                           "publish " + std::to_string(tag)};
+            }
+        }
         if (is_delivery(method)) {
             auto& n = m_deliveries[channel];
             ++n;
@@ -214,12 +232,15 @@ private:
             m_pending.erase(it);
         }
         // Replies on other channels since this channel last waited for them.
-        for (const auto& [other, wait] : m_last_reply) {
-            if (other == channel) continue;
-            auto& added = m_order_added[{channel, other}];
-            if (added == wait) continue;
-            added = wait;
-            add_wait(step, wait);
+        for (const auto* last : {&m_last_reply, &m_last_confirm}) {
+            auto& added_map = last == &m_last_reply ? m_order_added : m_confirm_added;
+            for (const auto& [other, wait] : *last) {
+                if (other == channel) continue;
+                auto& added = added_map[{channel, other}];
+                if (added == wait) continue;
+                added = wait;
+                add_wait(step, wait);
+            }
         }
         // (b) the delivery being settled (with multiple: the highest tag).
         if (is_settlement(method)) settle_wait(channel, *delivery_tag(method), step);
@@ -307,6 +328,9 @@ private:
     std::map<std::uint16_t, Wait> m_last_reply;  // the latest synchronous reply per channel
     // (channel, other channel) -> the other's reply the channel last waited for
     std::map<std::pair<std::uint16_t, std::uint16_t>, Wait> m_order_added;
+    std::map<std::uint16_t, std::uint64_t> m_confirmed;  // highest confirm per channel
+    std::map<std::uint16_t, Wait> m_last_confirm;
+    std::map<std::pair<std::uint16_t, std::uint16_t>, Wait> m_confirm_added;
 };
 
 }  // namespace

@@ -39,8 +39,10 @@ enum class WaitReason : std::uint8_t {
     delivery,     // (b) the delivery an ack, nack or reject settles
     server_name,  // (c) the reply that named a server-named queue or consumer tag
     close,        // the broker's Close that a Close-Ok answers
-    order,        // a reply on another channel that came before this was sent: the client may have
-                  // acted on it (a get after another channel's commit-ok)
+    order,        // a reply on another channel that came before this was sent: the client may
+                  // have acted on it (a get after another channel's commit-ok)
+    confirm,      // publisher confirms on another channel up to `ordinal` (a publish sequence
+                  // number, however the broker groups its acks), for the same reason
 };
 
 std::string_view to_string(WaitReason reason);
@@ -94,7 +96,13 @@ tl::expected<Plan, std::string> build_plan(const analyze::InputSet& inputs,
 SessionPlan plan_session(const analyze::SessionInfo& session,
                          const std::vector<capture::Record>& records);
 
-// True when `received` (the broker methods of one channel, in arrival order) satisfies `wait`.
-bool satisfied(const Wait& wait, const std::vector<amqp::MethodId>& received);
+// What the broker has sent on one channel so far, as waits look at it.
+struct ChannelProgress {
+    std::vector<amqp::MethodId> methods;  // in arrival order
+    std::uint64_t confirmed = 0;          // highest publish sequence number acked or nacked
+};
+
+// True when what the broker sent on the wait's channel satisfies `wait`.
+bool satisfied(const Wait& wait, const ChannelProgress& progress);
 
 }  // namespace amqpprox::replay

@@ -88,13 +88,16 @@ target="amqp://guest:guest@127.0.0.1:$broker_port"
 grep -q 'waits for Queue.Declare-Ok #1 on channel 1 (server-name' "$tmp/dry" \
   || fail "dry run: $(cat "$tmp/dry")"
 
-# The first session replayed, at the recorded pace (cross-channel order, such as a get after other
-# channels' confirms, is kept by the pacing).
-code=0
-"$replay" "$cap" --method tx.select --target "$target" --speed 1 --timeout 3000 > "$tmp/r1" 2>&1 || code=$?
-[ "$code" -eq 0 ] || fail "replay of the first session exited $code: $(cat "$tmp/r1")"
-grep -q '^session [0-9]*: equal' "$tmp/r1" || fail "replay of the first session: $(cat "$tmp/r1")"
-delete_exchange
+# The first session replayed at the recorded pace, then as fast as its waits allow (the get
+# after another channel's confirms and the one after its commit-ok wait for them).
+for speed in 1 max; do
+  code=0
+  "$replay" "$cap" --method tx.select --target "$target" --speed $speed --timeout 3000 \
+    > "$tmp/r1" 2>&1 || code=$?
+  [ "$code" -eq 0 ] || fail "replay of the first session (speed $speed) exited $code: $(cat "$tmp/r1")"
+  grep -q '^session [0-9]*: equal' "$tmp/r1" || fail "replay of the first session: $(cat "$tmp/r1")"
+  delete_exchange
+done
 
 # The second session where the exchange is missing: the passive declare gets a 404 in place of its
 # declare-ok, on channel 7 at position 2.
