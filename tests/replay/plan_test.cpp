@@ -135,3 +135,37 @@ TEST_CASE("plan: waits are satisfied by counting within their methods", "[replay
     CHECK_FALSE(replay::satisfied(c, Progress{{BasicAck::id, BasicAck::id}, 2}));
     CHECK(replay::satisfied(c, Progress{{BasicAck::id}, 3}));
 }
+
+TEST_CASE("plan: other channels' confirms gate what came after them", "[replay]") {
+    capture::test::TempDir dir;
+    const auto path = dir.file("c.amqpcap");
+    {
+        constexpr auto C = capture::Direction::client_to_broker;
+        capture::CaptureWriter writer(path, analyze::test::blocking_writer());
+        analyze::test::SessionBuilder s(writer, 1, 0);
+        s.header(0)
+            .client(1, 0, ConnectionOpen{.virtual_host = "/"})
+            .broker(2, 0, ConnectionOpenOk{})
+            .client(3, 2, ConfirmSelect{})
+            .broker(4, 2, ConfirmSelectOk{})
+            .client(5, 2, BasicPublish{.exchange = "x"})
+            .content(5, C, 2, 1, 1)
+            .client(6, 2, BasicPublish{.exchange = "x"})
+            .content(6, C, 2, 1, 1)
+            .broker(7, 2, BasicAck{.delivery_tag = 2, .multiple = true})
+            .client(8, 1, BasicGet{.queue = "q"})
+            .client(9, 1, BasicGet{.queue = "q"});
+        s.end(10);
+    }
+    auto opened = analyze::test::open(path);
+    const auto plan = replay::build_plan(opened.inputs, opened.selection).value();
+    const auto& steps = plan.sessions[0].steps;
+    REQUIRE(steps.size() == 5);
+    const Wait confirm{WaitReason::confirm, 2, {BasicAck::id, BasicNack::id}, 2, "publish 2"};
+    // The first get waits for the confirms (and confirm.select-ok) before it, once.
+    CHECK(steps[3].waits ==
+          std::vector<Wait>{{WaitReason::order, 2, {ConfirmSelectOk::id}, 1, ""}, confirm});
+    CHECK(steps[4].waits.empty());
+    // The publishes on the confirming channel itself do not wait for their own confirms.
+    CHECK(steps[2].waits.empty());
+}
