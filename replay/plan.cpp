@@ -104,9 +104,10 @@ private:
                 m_closed = true;
             }
         }
-        if (!m_plan.handshake_complete) {
+        if (!m_open_ok) {
             if (method && std::holds_alternative<amqp::ConnectionOpenOk>(*method)) {
-                m_plan.handshake_complete = true;
+                m_open_ok = true;
+                m_plan.handshake_complete = m_client_open;
             }
             return;
         }
@@ -186,7 +187,7 @@ private:
     void client(const capture::Record& record, std::int64_t offset) {
         if (record.type != amqp::FrameType::method) {
             // (d) content frames go with the method before them.
-            if (m_plan.handshake_complete && !m_plan.steps.empty() &&
+            if (m_client_open && !m_plan.steps.empty() &&
                 m_plan.steps.back().channel == record.channel) {
                 auto& step = m_plan.steps.back();
                 step.content.push_back(frame_of(record, offset));
@@ -199,7 +200,7 @@ private:
                         if (it != m_names.end()) add_wait(step, it->second);
                     }
                 }
-            } else if (m_plan.handshake_complete) {
+            } else if (m_client_open) {
                 m_plan.warnings.push_back("content frame " + std::to_string(record.seq) +
                                           " follows no method on its channel: left out");
             }
@@ -216,7 +217,14 @@ private:
             std::holds_alternative<amqp::ConnectionCloseOk>(method)) {
             m_closed = true;
         }
-        if (!m_plan.handshake_complete) return;  // the replayer does its own handshake
+        // The replayer does its own handshake: everything up to the client's Open is its.
+        if (!m_client_open) {
+            if (std::holds_alternative<amqp::ConnectionOpen>(method)) {
+                m_client_open = true;
+                m_plan.handshake_complete = m_open_ok;
+            }
+            return;
+        }
         if (std::holds_alternative<amqp::ConnectionUpdateSecret>(method)) {
             m_plan.warnings.push_back("connection.update-secret (frame " +
                                       std::to_string(record.seq) +
@@ -319,6 +327,8 @@ private:
     SessionPlan& m_plan;
     std::uint64_t m_next_seq = 0;
     bool m_closed = false;
+    bool m_client_open = false;  // the client's Connection.Open: its later frames are steps
+    bool m_open_ok = false;      // the broker's Open-Ok: its later frames are expected
     std::map<std::pair<std::uint16_t, std::uint32_t>, std::uint64_t> m_counts;
     std::map<std::uint16_t, std::uint64_t> m_deliveries;
     std::map<std::pair<std::uint16_t, std::uint64_t>, std::uint64_t> m_delivery_ordinal;

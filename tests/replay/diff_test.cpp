@@ -178,3 +178,19 @@ TEST_CASE("diff: multiple confirms compare as the single confirms they stand for
     CHECK(d[0].position == 4);
     CHECK(d[0].recorded == "Basic.Ack delivery_tag=3 multiple=false");
 }
+
+TEST_CASE("report: a skipped session does not change the exit code", "[replay]") {
+    replay::Report report;
+    report.sessions.push_back({.label = "1"});
+    report.sessions.push_back(
+        {.label = "2", .status = replay::SessionStatus::skipped, .error = "nothing to replay"});
+    CHECK(report.exit_code() == 0);
+    std::ostringstream text;
+    replay::write_text(text, report);
+    CHECK_THAT(text.str(), Catch::Contains("session 2: skipped: nothing to replay") &&
+                               Catch::Contains("0 errors, 1 skipped"));
+    std::ostringstream junit;
+    replay::write_junit(junit, report);
+    CHECK_THAT(junit.str(), Catch::Contains("skipped=\"1\"") &&
+                                Catch::Contains("<skipped message=\"nothing to replay\"/>"));
+}

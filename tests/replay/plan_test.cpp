@@ -169,3 +169,31 @@ TEST_CASE("plan: other channels' confirms gate what came after them", "[replay]"
     // The publishes on the confirming channel itself do not wait for their own confirms.
     CHECK(steps[2].waits.empty());
 }
+
+TEST_CASE("plan: the handshake ends with both the client's Open and the broker's Open-Ok",
+          "[replay]") {
+    capture::test::TempDir dir;
+    const auto path = dir.file("h.amqpcap");
+    {
+        capture::CaptureWriter writer(path, analyze::test::blocking_writer());
+        analyze::test::SessionBuilder s(writer, 1, 0);
+        // Frames recorded out of order (two clocks): the Open-Ok comes first.
+        s.header(0)
+            .broker(1, 0, ConnectionOpenOk{})
+            .client(2, 0, ConnectionOpen{.virtual_host = "/"})
+            .client(3, 1, ChannelOpen{})
+            .broker(4, 1, ChannelOpenOk{});
+        s.end(5);
+        analyze::test::SessionBuilder probe(writer, 2, 10);  // a port probe: no AMQP at all
+        probe.end(11);
+    }
+    auto opened = analyze::test::open(path);
+    const auto plan = replay::build_plan(opened.inputs, opened.selection).value();
+    REQUIRE(plan.sessions.size() == 2);
+    CHECK(plan.sessions[0].handshake_complete);
+    REQUIRE(plan.sessions[0].steps.size() == 1);
+    CHECK(std::holds_alternative<ChannelOpen>(plan.sessions[0].steps[0].method));
+    CHECK(plan.sessions[0].expected.size() == 1);
+    CHECK_FALSE(plan.sessions[1].handshake_complete);
+    CHECK(plan.sessions[1].steps.empty());
+}
