@@ -188,6 +188,7 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
     const auto timeout = std::chrono::milliseconds(run->options.timeout_ms);
     std::optional<std::size_t> waiting_step;
     Clock::time_point wait_deadline;
+    bool stopped = false;  // timed out: what is still missing will not come either
     boost::system::error_code ec;
     for (;;) {
         auto action = c->driver.next(c->elapsed());
@@ -213,23 +214,22 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
                 waiting_step = action.step;
                 wait_deadline = Clock::now() + timeout;
             }
-            if (co_await wait_until(c, wait_deadline)) {  // the deadline passed: still missing?
-                const auto again = c->driver.next(c->elapsed());
-                if (again.kind == Kind::wait_broker && again.step == action.step) {
-                    result.notes.push_back("timed out after " +
-                                           std::to_string(run->options.timeout_ms) +
-                                           " ms waiting for " + describe(*action.wait) +
-                                           " before step " + std::to_string(action.step + 1));
-                    break;
-                }
+            if (Clock::now() >= wait_deadline) {
+                result.notes.push_back("timed out after " +
+                                       std::to_string(run->options.timeout_ms) +
+                                       " ms waiting for " + describe(*action.wait) +
+                                       " before step " + std::to_string(action.step + 1));
+                stopped = true;
+                break;
             }
+            co_await wait_until(c, wait_deadline);
         } else {
             break;
         }
     }
     // The rest of the broker's answer: until it closes, or has sent all the recording holds.
     const auto deadline = Clock::now() + timeout;
-    while (!c->reader_done && c->driver.received().size() < plan.expected.size() &&
+    while (!stopped && !c->reader_done && c->driver.received().size() < plan.expected.size() &&
            Clock::now() < deadline) {
         co_await wait_until(c, deadline);
     }
