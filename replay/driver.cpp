@@ -106,13 +106,7 @@ void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
             m_notes.push_back("undecodable broker frame on channel " + std::to_string(channel) +
                               ": " + method.error().message());
         } else {
-            auto& progress = m_progress[channel];
-            progress.methods.push_back(amqp::method_id(*method));
-            if (const auto* ack = std::get_if<amqp::BasicAck>(&*method)) {
-                progress.confirmed = std::max(progress.confirmed, ack->delivery_tag);
-            } else if (const auto* nack = std::get_if<amqp::BasicNack>(&*method)) {
-                progress.confirmed = std::max(progress.confirmed, nack->delivery_tag);
-            }
+            m_progress[channel].add(*method);
             auto back = m_rewriter.replayed_broker(channel, *method);
             frame.payload.clear();
             (void)amqp::encode_method(back, frame.payload);

@@ -28,16 +28,26 @@ std::string_view to_string(WaitReason reason) {
     return "?";
 }
 
-bool satisfied(const Wait& wait, const ChannelProgress& progress) {
-    if (wait.reason == WaitReason::confirm) return progress.confirmed >= wait.ordinal;
-    std::uint64_t seen = 0;
-    for (const auto& id : progress.methods) {
-        if (std::find(wait.methods.begin(), wait.methods.end(), id) != wait.methods.end() &&
-            ++seen >= wait.ordinal) {
-            return true;
-        }
+void ChannelProgress::add(const amqp::Method& method) {
+    ++m_counts[amqp::method_id(method).key()];
+    if (const auto* ack = std::get_if<amqp::BasicAck>(&method)) {
+        m_confirmed = std::max(m_confirmed, ack->delivery_tag);
+    } else if (const auto* nack = std::get_if<amqp::BasicNack>(&method)) {
+        m_confirmed = std::max(m_confirmed, nack->delivery_tag);
     }
-    return false;
+}
+
+std::uint64_t ChannelProgress::count(amqp::MethodId id) const {
+    const auto it = m_counts.find(id.key());
+    return it == m_counts.end() ? 0 : it->second;
+}
+
+bool satisfied(const Wait& wait, const ChannelProgress& progress) {
+    if (wait.reason == WaitReason::confirm) return progress.confirmed() >= wait.ordinal;
+    std::uint64_t seen = 0;
+    for (const auto& id : wait.methods)
+        seen += progress.count(id);
+    return seen >= wait.ordinal;
 }
 
 namespace {

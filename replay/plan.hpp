@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,9 +98,18 @@ SessionPlan plan_session(const analyze::SessionInfo& session,
                          const std::vector<capture::Record>& records);
 
 // What the broker has sent on one channel so far, as waits look at it.
-struct ChannelProgress {
-    std::vector<amqp::MethodId> methods;  // in arrival order
-    std::uint64_t confirmed = 0;          // highest publish sequence number acked or nacked
+class ChannelProgress {
+public:
+    void add(const amqp::Method& method);
+    // How many methods with this id arrived.
+    std::uint64_t count(amqp::MethodId id) const;
+    // The highest publish sequence number acked or nacked.
+    std::uint64_t confirmed() const { return m_confirmed; }
+
+private:
+    // Counts, not the list: a check per step must not walk a channel's whole history.
+    std::map<std::uint32_t, std::uint64_t> m_counts;  // method key -> arrivals
+    std::uint64_t m_confirmed = 0;
 };
 
 // True when what the broker sent on the wait's channel satisfies `wait`.

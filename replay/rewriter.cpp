@@ -120,11 +120,16 @@ void Rewriter::learn(Side& side, std::uint16_t channel, const amqp::Method& meth
                 side.consumed[channel].push_back(m.consumer_tag);
             } else if constexpr (std::is_same_v<T, amqp::BasicDeliver> ||
                                  std::is_same_v<T, amqp::BasicGetOk>) {
-                side.deliveries[{channel, side.epochs[channel]}].push_back(m.delivery_tag);
+                auto& d = side.deliveries[{channel, side.epochs[channel]}];
+                d.index.emplace(m.delivery_tag, d.tags.size());
+                d.tags.push_back(m.delivery_tag);
             }
         },
         method);
-    pair_names(channel);
+    if (std::holds_alternative<amqp::QueueDeclareOk>(method) ||
+        std::holds_alternative<amqp::BasicConsumeOk>(method)) {
+        pair_names(channel);
+    }
 }
 
 // The n-th declare-ok (consume-ok) of a channel in the recording answers the same request as
@@ -156,11 +161,9 @@ std::uint64_t Rewriter::delivery_tag(const Side& from, const Side& to, std::uint
     const auto f = from.deliveries.find(key);
     const auto t = to.deliveries.find(key);
     if (f == from.deliveries.end() || t == to.deliveries.end()) return tag;
-    for (std::size_t i = 0; i < f->second.size(); ++i) {
-        if (f->second[i] != tag) continue;
-        return i < t->second.size() ? t->second[i] : tag;
-    }
-    return tag;
+    const auto at = f->second.index.find(tag);
+    if (at == f->second.index.end() || at->second >= t->second.tags.size()) return tag;
+    return t->second.tags[at->second];
 }
 
 void Rewriter::recorded_broker(std::uint16_t channel, const amqp::Method& method) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -66,9 +67,13 @@ private:
 
     struct Side {
         std::map<std::uint16_t, std::uint64_t> epochs;  // channel.open-oks seen per channel
-        std::map<std::uint16_t, std::vector<std::string>> declared;     // declare-ok queues
-        std::map<std::uint16_t, std::vector<std::string>> consumed;     // consume-ok tags
-        std::map<ChannelEpoch, std::vector<std::uint64_t>> deliveries;  // tags in order
+        std::map<std::uint16_t, std::vector<std::string>> declared;  // declare-ok queues
+        std::map<std::uint16_t, std::vector<std::string>> consumed;  // consume-ok tags
+        struct Deliveries {
+            std::vector<std::uint64_t> tags;                       // in arrival order
+            std::unordered_map<std::uint64_t, std::size_t> index;  // tag -> position
+        };
+        std::map<ChannelEpoch, Deliveries> deliveries;
     };
 
     void learn(Side& side, std::uint16_t channel, const amqp::Method& method);

@@ -195,6 +195,13 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
         using Kind = DriverAction::Kind;
         if (action.kind == Kind::send) {
             waiting_step.reset();
+            // Steps ready together go out in one write. Asking the driver again only
+            // advances it when it sends; anything else it will answer again next time.
+            while (action.bytes.size() < 65536) {
+                auto more = c->driver.next(c->elapsed());
+                if (more.kind != Kind::send) break;
+                action.bytes.insert(action.bytes.end(), more.bytes.begin(), more.bytes.end());
+            }
             co_await asio::async_write(c->socket, asio::buffer(action.bytes),
                                        asio::redirect_error(use_awaitable, ec));
             if (ec) {
