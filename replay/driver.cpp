@@ -11,7 +11,7 @@ namespace amqpprox::replay {
 
 SessionDriver::SessionDriver(const SessionPlan& plan, const RewriteRules& rules,
                              std::optional<double> speed)
-    : m_plan(plan), m_rewriter(rules), m_speed(speed) {
+    : m_plan(plan), m_rewriter(rules), m_speed(speed), m_sent_at(plan.steps.size(), 0) {
     // The recording's assignments are known up front; the replay's arrive as it goes.
     for (const auto& f : plan.expected) {
         if (f.type != amqp::FrameType::method) continue;
@@ -77,11 +77,29 @@ DriverAction SessionDriver::next(std::int64_t elapsed_ns) {
         }
         DriverAction action{
             .kind = DriverAction::Kind::send, .bytes = encode_step(step), .step = m_next};
+        if (step.synchronous) {
+            m_sent_at[m_next] = elapsed_ns;
+            m_awaiting[step.channel].push_back(m_next);
+        }
         ++m_next;
         ++m_sent;
         return action;
     }
     return {.kind = DriverAction::Kind::done, .step = m_next};
+}
+
+void SessionDriver::note_reply(std::uint16_t channel, amqp::MethodId id, std::int64_t elapsed_ns) {
+    auto& awaiting = m_awaiting[channel];
+    if (awaiting.empty()) return;
+    const auto& step = m_plan.steps[awaiting.front()];
+    const auto& replies = amqp::info(step.method).replies;
+    if (std::find(replies.begin(), replies.end(), id) == replies.end()) return;
+    if (step.reply_offset_ns) {
+        m_latencies.push_back({amqp::info(step.method).display_name,
+                               *step.reply_offset_ns - step.offset_ns,
+                               elapsed_ns - m_sent_at[awaiting.front()]});
+    }
+    awaiting.pop_front();
 }
 
 void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
@@ -107,6 +125,7 @@ void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
                               ": " + method.error().message());
         } else {
             m_progress[channel].add(*method);
+            note_reply(channel, amqp::method_id(*method), elapsed_ns);
             auto back = m_rewriter.replayed_broker(channel, *method);
             frame.payload.clear();
             (void)amqp::encode_method(back, frame.payload);

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "formats/amqp/frame.hpp"
+#include "latency.hpp"
 #include "plan.hpp"
 #include "rewriter.hpp"
 
@@ -47,9 +49,12 @@ public:
     // Why steps were left out (a channel the broker closed, undecodable frames).
     const std::vector<std::string>& notes() const { return m_notes; }
     std::size_t steps_sent() const { return m_sent; }
+    // Each synchronous request answered both in the recording and in the replay.
+    const std::vector<LatencySample>& latencies() const { return m_latencies; }
 
 private:
     amqp::Bytes encode_step(const Step& step);
+    void note_reply(std::uint16_t channel, amqp::MethodId id, std::int64_t elapsed_ns);
 
     const SessionPlan& m_plan;
     Rewriter m_rewriter;
@@ -61,6 +66,9 @@ private:
     bool m_connection_closed = false;
     amqp::Bytes m_pending_replies;  // Close-Ok for a channel the broker closed unexpectedly
     std::vector<Frame> m_received;
+    std::vector<std::int64_t> m_sent_at;                          // per step, when it went out
+    std::map<std::uint16_t, std::deque<std::size_t>> m_awaiting;  // requests without reply
+    std::vector<LatencySample> m_latencies;
     std::vector<std::string> m_notes;
 };
 

@@ -70,6 +70,7 @@ bool has_nowait(const amqp::Method& method) {
 
 // What a synchronous request still waits for in the recording.
 struct Outstanding {
+    std::size_t step = 0;  // index of the request among the steps
     std::vector<MethodId> replies;
     bool names_queue = false;  // queue.declare of a server-named queue
     bool names_tag = false;    // basic.consume with an empty consumer tag
@@ -122,11 +123,11 @@ private:
             return;
         }
         m_plan.expected.push_back(frame_of(record, offset));
-        if (method) learn(record.channel, *method);
+        if (method) learn(record.channel, *method, offset);
     }
 
     // Counts the broker method and settles what the recording waited for with it.
-    void learn(std::uint16_t channel, amqp::Method& method) {
+    void learn(std::uint16_t channel, amqp::Method& method, std::int64_t offset) {
         const auto id = amqp::method_id(method);
         ++m_counts[{channel, id.key()}];
         // Broker acks and nacks are publisher confirms: the client never receives others.
@@ -179,6 +180,7 @@ private:
         auto order = wait;
         order.reason = WaitReason::order;
         m_last_reply[channel] = order;
+        m_plan.steps[front.step].reply_offset_ns = offset;
         outstanding.pop_front();
         // Replies come in order, so waiting for the last one waits for all before it.
         if (outstanding.empty()) m_pending[channel] = wait;
@@ -270,7 +272,8 @@ private:
             if (it != m_names.end()) add_wait(step, it->second);
         });
         if (const auto& info = amqp::info(method); info.synchronous && !has_nowait(method)) {
-            Outstanding o{.replies = info.replies};
+            step.synchronous = true;
+            Outstanding o{.step = m_plan.steps.size(), .replies = info.replies};
             if (auto* declare = std::get_if<amqp::QueueDeclare>(&method)) {
                 o.names_queue = declare->queue.empty() || is_server_named_queue(declare->queue);
             }

@@ -69,6 +69,9 @@ struct Step {
     amqp::Method method;
     std::vector<Frame> content;  // header and body frames of a publish
     std::vector<Wait> waits;
+    bool synchronous = false;  // expects a reply (a synchronous method without nowait)
+    // When its reply came in the recording (for latencies).
+    std::optional<std::int64_t> reply_offset_ns;
 };
 
 struct SessionPlan {

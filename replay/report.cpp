@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include <cstdio>
+
 #include "formats/text/json_writer.hpp"
 
 namespace amqpprox::replay {
@@ -81,6 +83,19 @@ std::string difference_line(const Difference& d) {
     return line;
 }
 
+std::vector<LatencySample> all_latencies(const Report& report) {
+    std::vector<LatencySample> all;
+    for (const auto& s : report.sessions)
+        all.insert(all.end(), s.latencies.begin(), s.latencies.end());
+    return all;
+}
+
+std::string ms(std::int64_t ns) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3f ms", static_cast<double>(ns) / 1e6);
+    return buffer;
+}
+
 std::string xml_escape(std::string_view text) {
     std::string out;
     for (const char c : text) {
@@ -135,6 +150,14 @@ void write_text(std::ostream& out, const Report& report) {
         << " different, " << c.error << " errors";
     if (c.skipped > 0) out << ", " << c.skipped << " skipped";
     out << '\n';
+    const auto latencies = summarize(all_latencies(report));
+    if (latencies.empty()) return;
+    out << "latency of synchronous requests, recorded -> replayed (p50, p99, max):\n";
+    for (const auto& [method, l] : latencies) {
+        out << "  " << method << " x" << l.count << ": " << ms(l.recorded.p50) << " -> "
+            << ms(l.replayed.p50) << ", " << ms(l.recorded.p99) << " -> " << ms(l.replayed.p99)
+            << ", " << ms(l.recorded.max) << " -> " << ms(l.replayed.max) << '\n';
+    }
 }
 
 void write_json(std::ostream& out, const Report& report) {
@@ -172,6 +195,18 @@ void write_json(std::ostream& out, const Report& report) {
         json.end_object();
     }
     json.end_array();
+    json.key("latency_ns").begin_object();
+    for (const auto& [method, l] : summarize(all_latencies(report))) {
+        json.key(method).begin_object().key("count").value(l.count);
+        for (const auto& [name, p] :
+             {std::pair{"recorded", l.recorded}, {"replayed", l.replayed}}) {
+            json.key(name).begin_object();
+            json.key("p50").value(p.p50).key("p99").value(p.p99).key("max").value(p.max);
+            json.end_object();
+        }
+        json.end_object();
+    }
+    json.end_object();
     json.end_object();
     out << text << '\n';
 }

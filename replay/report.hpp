@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "diff.hpp"
+#include "latency.hpp"
 
 namespace amqpprox::replay {
 
@@ -29,6 +30,7 @@ struct SessionResult {
     std::size_t replayed_frames = 0;
     std::vector<Difference> differences;
     std::vector<std::string> notes;  // the plan's warnings
+    std::vector<LatencySample> latencies;
 
     bool operator==(const SessionResult&) const = default;
 };

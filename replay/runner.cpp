@@ -249,6 +249,7 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
     result.differences = std::move(compared.differences);
     for (const auto& n : c->driver.notes())
         result.notes.push_back(n);
+    result.latencies = c->driver.latencies();
 }
 
 awaitable<void> launch(Run* run) {

@@ -194,3 +194,28 @@ TEST_CASE("report: a skipped session does not change the exit code", "[replay]")
     CHECK_THAT(junit.str(), Catch::Contains("skipped=\"1\"") &&
                                 Catch::Contains("<skipped message=\"nothing to replay\"/>"));
 }
+
+TEST_CASE("report: latencies per request method, with percentiles", "[replay]") {
+    CHECK(replay::percentiles({}) == replay::Percentiles{});
+    std::vector<std::int64_t> hundred;
+    for (std::int64_t i = 100; i >= 1; --i)
+        hundred.push_back(i);
+    CHECK(replay::percentiles(hundred) == replay::Percentiles{50, 99, 100});
+
+    replay::Report report;
+    report.sessions.push_back({.label = "1",
+                               .latencies = {{"Queue.Declare", 2'000'000, 3'000'000},
+                                             {"Queue.Declare", 4'000'000, 5'000'000},
+                                             {"Channel.Open", 1'000'000, 1'500'000}}});
+    std::ostringstream text;
+    replay::write_text(text, report);
+    CHECK_THAT(text.str(),
+               Catch::Contains("  Queue.Declare x2: 2.000 ms -> 3.000 ms, 4.000 ms -> 5.000 ms, "
+                               "4.000 ms -> 5.000 ms\n"));
+    std::ostringstream json;
+    replay::write_json(json, report);
+    const auto j = nlohmann::json::parse(json.str());
+    CHECK(j["latency_ns"]["Channel.Open"]["count"] == 1);
+    CHECK(j["latency_ns"]["Queue.Declare"]["replayed"]["p50"] == 3'000'000);
+    CHECK(j["latency_ns"]["Queue.Declare"]["recorded"]["max"] == 4'000'000);
+}

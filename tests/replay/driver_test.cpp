@@ -89,3 +89,15 @@ TEST_CASE("driver: a channel the broker closes unexpectedly is answered and skip
     CHECK_FALSE(d.notes().empty());
     CHECK_THAT(d.notes().front(), Catch::Contains("closed channel 1"));
 }
+
+TEST_CASE("driver: latencies of synchronous requests, recorded and replayed", "[replay]") {
+    capture::test::TempDir dir;
+    const auto plan = planned(dir.file("r.amqpcap"));
+    replay::SessionDriver d(plan.sessions[0], {}, std::nullopt);
+    REQUIRE(d.next(1'000'000).kind == Kind::send);  // channel.open, recorded at 10 ms
+    Bytes payload;
+    REQUIRE(encode_method(ChannelOpenOk{}, payload));
+    d.on_broker_frame(FrameType::method, 1, payload, 3'000'000);  // recorded at 11 ms
+    CHECK(d.latencies() ==
+          std::vector<replay::LatencySample>{{"Channel.Open", 1'000'000, 2'000'000}});
+}
