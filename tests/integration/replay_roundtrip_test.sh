@@ -96,6 +96,8 @@ for speed in 1 max; do
     > "$tmp/r1" 2>&1 || code=$?
   [ "$code" -eq 0 ] || fail "replay of the first session (speed $speed) exited $code: $(cat "$tmp/r1")"
   grep -q '^session [0-9]*: equal' "$tmp/r1" || fail "replay of the first session: $(cat "$tmp/r1")"
+  # Each synchronous request's latency, recorded and replayed.
+  grep -q '^  Tx.Commit x1: ' "$tmp/r1" || fail "no latencies: $(cat "$tmp/r1")"
   delete_exchange
 done
 
