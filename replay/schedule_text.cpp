@@ -5,6 +5,7 @@
 
 #include "formats/amqp/content.hpp"
 #include "formats/amqp/printer.hpp"
+#include "formats/text/escape.hpp"
 
 namespace amqpprox::replay {
 
@@ -26,8 +27,11 @@ std::string method_names(const std::vector<amqp::MethodId>& ids) {
     return out;
 }
 
-std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
+// Names are bytes from a capture: escaped so that one stays one line.
+std::string quoted_name(std::string_view text) {
+    std::string out;
+    text::append_quoted(out, text);
+    return out;
 }
 
 }  // namespace
@@ -48,8 +52,9 @@ std::string session_vhost(const SessionPlan& session, const Target& target,
 
 void write_schedule(std::ostream& out, const ScheduleHeader& header, const Plan& plan,
                     const Rewriter& rewriter) {
-    out << "target " << display(header.target) << " as user " << quoted(header.credentials.user)
-        << " (credentials from " << header.credentials.source << ")\n";
+    out << "target " << display(header.target) << " as user "
+        << quoted_name(header.credentials.user) << " (credentials from "
+        << header.credentials.source << ")\n";
     out << "speed " << (header.speed ? std::to_string(*header.speed) + "x" : std::string("max"))
         << ", concurrency " << header.concurrency << ", timeout " << header.timeout_ms
         << " ms per awaited reply\n";
@@ -58,19 +63,19 @@ void write_schedule(std::ostream& out, const ScheduleHeader& header, const Plan&
     out << "rewrites:";
     bool any = false;
     for (const auto& [from, to] : rules.vhosts) {
-        out << "\n  vhost " << quoted(from) << " -> " << quoted(to);
+        out << "\n  vhost " << quoted_name(from) << " -> " << quoted_name(to);
         any = true;
     }
     for (const auto& [from, to] : rules.exchanges) {
-        out << "\n  exchange " << quoted(from) << " -> " << quoted(to);
+        out << "\n  exchange " << quoted_name(from) << " -> " << quoted_name(to);
         any = true;
     }
     for (const auto& [from, to] : rules.queues) {
-        out << "\n  queue " << quoted(from) << " -> " << quoted(to);
+        out << "\n  queue " << quoted_name(from) << " -> " << quoted_name(to);
         any = true;
     }
     if (!rules.prefix.empty()) {
-        out << "\n  prefix " << quoted(rules.prefix)
+        out << "\n  prefix " << quoted_name(rules.prefix)
             << " on every exchange and queue (not the default exchange, amq.*, server-named)";
         any = true;
     }
@@ -80,8 +85,8 @@ void write_schedule(std::ostream& out, const ScheduleHeader& header, const Plan&
         std::size_t frames = 0;
         for (const auto& step : s.steps)
             frames += 1 + step.content.size();
-        out << "\nsession " << s.label << ": vhost " << quoted(s.vhost) << " -> "
-            << quoted(session_vhost(s, header.target, rewriter)) << ", starts at "
+        out << "\nsession " << s.label << ": vhost " << quoted_name(s.vhost) << " -> "
+            << quoted_name(session_vhost(s, header.target, rewriter)) << ", starts at "
             << offset_text(s.start_offset_ns) << ", " << s.steps.size() << " steps (" << frames
             << " frames), " << s.expected.size() << " broker frames expected"
             << (s.cut ? ", cut in the recording" : "")
@@ -102,7 +107,7 @@ void write_schedule(std::ostream& out, const ScheduleHeader& header, const Plan&
                     auto header_frame = amqp::decode_content_header(step.content.front().payload);
                     if (header_frame && header_frame->properties.reply_to) {
                         out << " reply_to="
-                            << quoted(
+                            << quoted_name(
                                    rewriter.to_replay(header_frame->properties).reply_to.value());
                     }
                 }
