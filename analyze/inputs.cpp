@@ -72,12 +72,13 @@ bool Selection::frame_filters() const {
            f.to_ns;
 }
 
-tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>& paths) {
+tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>& paths,
+                                                  const capture::PcapImportOptions& pcap) {
     InputSet set;
     std::map<std::string, std::uint32_t> series_of;  // rotation base name -> series
     for (const auto& given : paths) {
         if (capture::looks_like_packet_capture(given)) {
-            auto imported = set.import_packets(given);
+            auto imported = set.import_packets(given, pcap);
             if (!imported) return tl::unexpected(imported.error());
             auto reader = CaptureReader::open(*imported);
             if (!reader) return tl::unexpected(InputError{reader.error().message});
@@ -147,7 +148,8 @@ InputSet::ScratchDir::~ScratchDir() {
     std::filesystem::remove_all(path, ec);
 }
 
-tl::expected<std::string, InputError> InputSet::import_packets(const std::string& pcap_path) {
+tl::expected<std::string, InputError> InputSet::import_packets(
+    const std::string& pcap_path, const capture::PcapImportOptions& pcap) {
     if (!m_scratch) m_scratch = std::make_shared<ScratchDir>();
     const auto path =
         (m_scratch->path / ("pcap" + std::to_string(m_series.size()) + ".amqpcap")).string();
@@ -155,7 +157,7 @@ tl::expected<std::string, InputError> InputSet::import_packets(const std::string
     options.overflow = capture::OverflowPolicy::block;
     options.source = pcap_path;
     capture::CaptureWriter writer(path, options);
-    auto stats = capture::import_pcap(pcap_path, writer);
+    auto stats = capture::import_pcap(pcap_path, writer, pcap);
     writer.close();
     if (!stats) return tl::unexpected(InputError{stats.error()});
     if (!stats->file_error.empty()) {

@@ -15,6 +15,7 @@
 
 #include <tl/expected.hpp>
 
+#include "capture/pcap_source.hpp"
 #include "capture/reader.hpp"
 
 namespace amqpprox::analyze {
@@ -44,7 +45,10 @@ struct Selection {
 
 class InputSet {
 public:
-    static tl::expected<InputSet, InputError> open(const std::vector<std::string>& paths);
+    // Capture files, and pcap/pcapng files (imported with `pcap` into a scratch capture that
+    // lives as long as the set).
+    static tl::expected<InputSet, InputError> open(const std::vector<std::string>& paths,
+                                                   const capture::PcapImportOptions& pcap = {});
 
     std::size_t series_count() const { return m_series.size(); }
     // All sessions of all inputs by start time; `find` is by key.
@@ -89,7 +93,8 @@ private:
         std::filesystem::path path;
     };
     // A pcap turned into a capture file in the scratch directory; returns its path.
-    tl::expected<std::string, InputError> import_packets(const std::string& pcap_path);
+    tl::expected<std::string, InputError> import_packets(const std::string& pcap_path,
+                                                         const capture::PcapImportOptions& pcap);
 
     static bool selects(const SessionInfo& session, const Selection& selection);
 

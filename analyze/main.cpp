@@ -27,13 +27,19 @@ struct Common {
     std::vector<std::string> inputs;
     SelectionOptions selection;
     OutputFormat format = OutputFormat::text;
+    std::vector<std::uint16_t> ports;  // AMQP ports in pcaps, besides 5672 and 5671
 };
 
 // INPUT... and the filters.
 void add_selection(CLI::App* cmd, Common& common) {
     cmd->add_option("INPUT", common.inputs,
-                    "Capture files (a rotation's files, or its base name, read as one)")
+                    "Capture files (a rotation's files, or its base name, read as one), or "
+                    "pcap/pcapng files")
         ->required();
+    cmd->add_option("--port", common.ports,
+                    "In pcaps, also take connections on this TCP port as AMQP when no protocol "
+                    "header is seen (5672 and 5671 always are)")
+        ->type_name("PORT");
     auto& s = common.selection;
     cmd->add_option("--session", s.sessions, "Only these sessions (ID, or INPUT:ID)")
         ->type_name("ID");
@@ -61,7 +67,9 @@ void add_common(CLI::App* cmd, Common& common, bool csv) {
 
 // Opens the inputs and builds the selection; prints what is wrong and returns nullopt.
 std::optional<std::pair<InputSet, Selection>> prepare(const Common& common) {
-    auto inputs = InputSet::open(common.inputs);
+    amqpprox::capture::PcapImportOptions pcap;
+    pcap.ports.insert(pcap.ports.end(), common.ports.begin(), common.ports.end());
+    auto inputs = InputSet::open(common.inputs, pcap);
     if (!inputs) {
         std::cerr << "amqp-analyze: " << inputs.error().message << '\n';
         return std::nullopt;
