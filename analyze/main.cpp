@@ -11,6 +11,7 @@
 #include "analyze/follow.hpp"
 #include "analyze/info.hpp"
 #include "analyze/inputs.hpp"
+#include "analyze/pcap_export.hpp"
 #include "analyze/pcap_import.hpp"
 #include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
                      "is seen (5672 and 5671 always are)")
         ->type_name("PORT");
 
+    Common export_common;
+    std::string export_path;
+    auto* export_cmd = app.add_subcommand(
+        "export", "Write the selected sessions as a pcap that Wireshark and tshark dissect");
+    add_selection(export_cmd, export_common);
+    export_cmd->add_option("-o,--output", export_path, "The pcap file to write")->required();
+
     Common sessions_common;
     auto* sessions_cmd = app.add_subcommand(
         "sessions", "One line per session: client, backend, vhost, user, activity, how it ended");
@@ -213,8 +221,8 @@ int main(int argc, char** argv) {
     }
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
-                  << "amqp-analyze: a command is required (decode, info, import, sessions, trace, "
-                     "stats, follow, report)\n";
+                  << "amqp-analyze: a command is required (decode, info, import, export, sessions, "
+                     "trace, stats, follow, report)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -236,6 +244,12 @@ int main(int argc, char** argv) {
     }
     try {
         if (import_cmd->parsed()) return run_import(import, std::cout, std::cerr);
+        if (export_cmd->parsed()) {
+            auto prepared = prepare(export_common);
+            if (!prepared) return kExitBadInput;
+            return export_pcap(prepared->first, prepared->second, export_path, std::cout,
+                               std::cerr);
+        }
         if (sessions_cmd->parsed()) {
             auto prepared = prepare(sessions_common);
             if (!prepared) return kExitBadInput;
