@@ -46,6 +46,21 @@ assert t["returned"] == overall["basic.return"]
 print(f"stats: {sum(overall.values())} methods in {len(names)} sessions match streams.json")
 PY
 
+# The same counts straight from the pcaps the streams were cut from (pcap input).
+for name in pika_session amqp_tools raw_methods; do
+  "$tool" stats "$samples/amqp/$name.pcap" --format json > "$tmp/pcap-stats.json"
+  python3 - "$tmp/pcap-stats.json" "$samples/amqp/streams.json" "$name" <<'PY'
+import json, sys, collections
+stats, streams, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+expected = collections.Counter()
+for s in streams:
+    if s["file"].startswith(name + "."):
+        expected.update(s["methods"])
+assert dict(expected) == stats["overall"]["methods"], (name, dict(expected), stats["overall"]["methods"])
+print(f"stats of {name}.pcap: {sum(expected.values())} methods match streams.json")
+PY
+done
+
 # sessions: one line each, with how each ended.
 "$tool" sessions "$cap" > "$tmp/sessions"
 [ "$(wc -l < "$tmp/sessions")" -eq 5 ] || fail "sessions: $(cat "$tmp/sessions")"
