@@ -1,7 +1,11 @@
 #include "pcap_import.hpp"
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <ostream>
+
+#include <unistd.h>
 
 #include "capture/pcap_source.hpp"
 #include "capture/writer.hpp"
@@ -16,12 +20,30 @@ int run_import(const ImportOptions& options, std::ostream& out, std::ostream& er
     }
     capture::PcapImportOptions pcap_options;
     pcap_options.ports.insert(pcap_options.ports.end(), options.ports.begin(), options.ports.end());
+    // A progress line on a terminal only: scripts and logs get the summary alone.
+    std::chrono::steady_clock::time_point shown{};
+    bool drew = false;
+    if (::isatty(STDERR_FILENO) == 1) {
+        pcap_options.progress = [&](std::uint64_t read, std::uint64_t total) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - shown < std::chrono::milliseconds(200) || total == 0) return;
+            shown = now;
+            drew = true;
+            char line[160];
+            std::snprintf(line, sizeof line, "\rimporting %s: %3.0f%% (%.1f of %.1f MB)",
+                          options.input.c_str(),
+                          100.0 * static_cast<double>(read) / static_cast<double>(total),
+                          static_cast<double>(read) / 1e6, static_cast<double>(total) / 1e6);
+            err << line << std::flush;
+        };
+    }
     capture::WriterOptions writer_options;
     writer_options.overflow = capture::OverflowPolicy::block;  // a file can wait; never drop
     writer_options.source = options.input;
     capture::CaptureWriter writer(options.output, writer_options);
     auto stats = capture::import_pcap(options.input, writer, pcap_options);
     writer.close();
+    if (drew) err << "\r\033[K" << std::flush;  // the bar gives way to the summary
     if (!stats) {
         std::error_code ec;
         std::filesystem::remove(options.output, ec);

@@ -307,6 +307,9 @@ tl::expected<PcapImportStats, std::string> import_pcap(const std::string& path,
         if (!*packet) break;
         ++stats.packets;
         last_ts_ns = (*packet)->ts_ns;
+        if (options.progress && stats.packets % 4096 == 0) {
+            if (const auto at = file->progress()) options.progress(at->read, at->total);
+        }
         auto decoded = decoder.decode((*packet)->ts_ns, (*packet)->link_type, (*packet)->bytes);
         if (!decoded) {
             ++stats.bad_packets;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ namespace amqpprox::capture {
 
 struct PcapImportOptions {
     std::vector<std::uint16_t> ports{5672, 5671};  // AMQP without a protocol header seen
+    // Called every few thousand packets with the bytes of the file read so far and its size
+    // (regular files only: not for stdin).
+    std::function<void(std::uint64_t read, std::uint64_t total)> progress;
 };
 
 struct PcapImportStats {

@@ -78,10 +78,21 @@ void PcapFile::Close::operator()(::pcap* handle) const {
     pcap_close(handle);
 }
 
-PcapFile::PcapFile(std::unique_ptr<::pcap, Close> handle, std::string name)
+PcapFile::PcapFile(std::unique_ptr<::pcap, Close> handle, std::string name, int fd,
+                   std::uint64_t size)
     : m_handle(std::move(handle)),
       m_name(std::move(name)),
-      m_link_type(static_cast<std::uint32_t>(pcap_datalink(m_handle.get()))) {}
+      m_link_type(static_cast<std::uint32_t>(pcap_datalink(m_handle.get()))),
+      m_fd(fd),
+      m_size(size) {}
+
+std::optional<ReadProgress> PcapFile::progress() const {
+    if (m_size == 0) return std::nullopt;
+    // The descriptor's offset: what the stdio buffer (or zlib, for a gzip file) has taken in.
+    const auto at = ::lseek(m_fd, 0, SEEK_CUR);
+    if (at < 0) return std::nullopt;
+    return ReadProgress{static_cast<std::uint64_t>(at), m_size};
+}
 
 tl::expected<PcapFile, FileError> PcapFile::open(const std::string& path) {
     const bool from_stdin = path == "-";
@@ -104,7 +115,10 @@ tl::expected<PcapFile, FileError> PcapFile::open(const std::string& path) {
         std::fclose(file);
         return tl::unexpected(FileError{classify(errbuf), name + ": " + errbuf});
     }
-    return PcapFile(std::unique_ptr<::pcap, Close>(handle), name);
+    struct stat st {};
+    const bool regular = !from_stdin && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    return PcapFile(std::unique_ptr<::pcap, Close>(handle), name, fd,
+                    regular ? static_cast<std::uint64_t>(st.st_size) : 0);
 }
 
 tl::expected<std::optional<CapturedPacket>, FileError> PcapFile::next() {

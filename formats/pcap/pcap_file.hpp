@@ -40,6 +40,12 @@ struct CapturedPacket {
     amqp::ByteView bytes;           // valid until the next call to next()
 };
 
+// How far through the file reading has got (of a regular file; compressed bytes for gzip).
+struct ReadProgress {
+    std::uint64_t read = 0;
+    std::uint64_t total = 0;
+};
+
 class PcapFile {
 public:
     // "-" reads stdin. A gzip file (magic 1f 8b) is decompressed on the fly.
@@ -49,17 +55,21 @@ public:
     tl::expected<std::optional<CapturedPacket>, FileError> next();
 
     std::uint32_t link_type() const { return m_link_type; }
+    // nullopt for stdin and other streams of unknown length.
+    std::optional<ReadProgress> progress() const;
     const std::string& name() const { return m_name; }
 
 private:
     struct Close {
         void operator()(::pcap* handle) const;
     };
-    PcapFile(std::unique_ptr<::pcap, Close> handle, std::string name);
+    PcapFile(std::unique_ptr<::pcap, Close> handle, std::string name, int fd, std::uint64_t size);
 
     std::unique_ptr<::pcap, Close> m_handle;
     std::string m_name;
     std::uint32_t m_link_type = 0;
+    int m_fd = -1;             // owned by the handle's FILE; for progress only
+    std::uint64_t m_size = 0;  // 0: not a regular file
 };
 
 }  // namespace amqpprox::pcap
