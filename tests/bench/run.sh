@@ -54,3 +54,7 @@ echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with f
 echo
 echo "== amqp-analyze stats and trace over large captures =="
 "$(dirname "$0")/analyze_bench.sh" "$build"
+
+echo
+echo "== amqp-analyze on a large pcap (import, trace) against tshark on the same file =="
+"$root/tests/bench/pcap_bench.sh" "$build" 4000000
