@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "formats/amqp/frame.hpp"
@@ -49,12 +50,26 @@ public:
     // Why steps were left out (a channel the broker closed, undecodable frames).
     const std::vector<std::string>& notes() const { return m_notes; }
     std::size_t steps_sent() const { return m_sent; }
-    // Each synchronous request answered both in the recording and in the replay.
+    // Each synchronous request answered both in the recording and in the replay, and each
+    // publish confirmed in both ("Basic.Publish confirm": publish to the ack or nack).
     const std::vector<LatencySample>& latencies() const { return m_latencies; }
 
 private:
     amqp::Bytes encode_step(const Step& step);
     void note_reply(std::uint16_t channel, amqp::MethodId id, std::int64_t elapsed_ns);
+    void plan_confirm_latencies();
+    void note_sent(const Step& step, std::int64_t elapsed_ns);
+    void note_confirm(std::uint16_t channel, std::uint64_t tag, bool multiple,
+                      std::int64_t elapsed_ns);
+
+    // Publisher confirms: a publish is (channel, opening of the channel, sequence number).
+    using PublishKey = std::tuple<std::uint16_t, std::uint32_t, std::uint64_t>;
+    struct ConfirmChannel {
+        std::uint32_t opening = 0;  // Channel.Open steps so far
+        bool confirming = false;    // Confirm.Select sent since
+        std::uint64_t published = 0;
+        std::map<std::uint64_t, std::int64_t> unconfirmed;  // sequence number -> sent at
+    };
 
     const SessionPlan& m_plan;
     Rewriter m_rewriter;
@@ -69,6 +84,9 @@ private:
     std::vector<std::int64_t> m_sent_at;                          // per step, when it went out
     std::map<std::uint16_t, std::deque<std::size_t>> m_awaiting;  // requests without reply
     std::vector<LatencySample> m_latencies;
+    std::map<PublishKey, std::int64_t> m_recorded_confirm;  // publish -> recorded latency
+    std::map<std::uint16_t, ConfirmChannel> m_confirms;     // replayed
+
     std::vector<std::string> m_notes;
 };
 
