@@ -7,8 +7,10 @@
 #  2. --speed max: a rabbitmq-c session publishing MESSAGES messages (amqp_load
 #     publish-only) recorded with tcpdump and imported (amqp-analyze import), then, taking turns RUNS times: the same
 #     client publishing the same messages directly, and amqp-replay replaying the recording.
-#     Rates are messages / (first publish .. the broker's answer to the request after the
-#     last one): amqp_load's own clock, the replay's replay_ns (from its JSON report).
+#     Rates are messages / time: amqp_load's own clock (first publish .. the answer to the
+#     passive declare after the last one); the replay's replay_ns from its JSON report (end of
+#     its handshake .. Connection.Close-Ok: the declare, the purge of the queue emptied just
+#     before, the publishes, the passive declare and the closes).
 #   tests/bench/replay_bench.sh BUILD_DIR [MESSAGES] [RUNS] [BROKER_PORT]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,6 +123,13 @@ direct=() replayed=() walls=()
 for run in $(seq "$runs"); do
   direct+=("$("$build/tests/bench/amqp_load" 127.0.0.1 "$broker" replay-bench-max "$messages" \
     "$body" publish-only)")
+  # Empty the queue before the replay: its recorded purge is inside replay_ns, and purging
+  # the previous run's messages is the broker's time, not the replay's (amqp_load's purge is
+  # before its clock starts).
+  $py -c 'import sys, pika
+c = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", int(sys.argv[1])))
+c.channel().queue_purge("replay-bench-max")
+c.close()' "$broker"
   start=$(date +%s.%N)
   code=0
   "$build/replay/amqp-replay" "$tmp/max.amqpcap" --target "$target" --speed max \

@@ -54,3 +54,7 @@ echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with f
 echo
 echo "== amqp-analyze stats and trace over large captures =="
 "$(dirname "$0")/analyze_bench.sh" "$build"
+
+echo
+echo "== amqp-replay: --speed 1 pacing and --speed max against a direct client =="
+"$(dirname "$0")/replay_bench.sh" "$build" 100000 5
