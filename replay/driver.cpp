@@ -209,6 +209,7 @@ void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
             auto back = m_rewriter.replayed_broker(channel, *method);
             frame.payload.clear();
             (void)amqp::encode_method(back, frame.payload);
+            if (std::holds_alternative<amqp::ConnectionCloseOk>(*method)) m_close_ok = true;
             if (std::holds_alternative<amqp::ConnectionClose>(*method)) {
                 m_connection_closed = true;
                 amqp::append_method_frame(m_pending_replies, 0, amqp::ConnectionCloseOk{});

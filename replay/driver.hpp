@@ -47,6 +47,9 @@ public:
     const std::vector<Frame>& received() const { return m_received; }
     // The broker closed the connection (its Connection.Close): nothing more can be sent.
     bool connection_closed() const { return m_connection_closed; }
+    // The broker answered the session's own Connection.Close: it will send nothing more,
+    // whether or not as many frames came as the recording holds (grouped confirms).
+    bool close_ok_received() const { return m_close_ok; }
     // Why steps were left out (a channel the broker closed, undecodable frames).
     const std::vector<std::string>& notes() const { return m_notes; }
     std::size_t steps_sent() const { return m_sent; }
@@ -79,6 +82,7 @@ private:
     std::map<std::uint16_t, ChannelProgress> m_progress;  // received per channel
     std::map<std::uint16_t, bool> m_broker_closed;        // channels the broker closed on its own
     bool m_connection_closed = false;
+    bool m_close_ok = false;
     amqp::Bytes m_pending_replies;  // Close-Ok for a channel the broker closed unexpectedly
     std::vector<Frame> m_received;
     std::vector<std::int64_t> m_sent_at;                          // per step, when it went out

@@ -285,10 +285,11 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
             break;
         }
     }
-    // The rest of the broker's answer: until it closes, or has sent all the recording holds.
+    // The rest of the broker's answer: until it closes, answers the session's Close, or has
+    // sent as many frames as the recording holds.
     const auto deadline = Clock::now() + timeout;
-    while (!stopped && !c->reader_done && c->driver.received().size() < plan.expected.size() &&
-           Clock::now() < deadline) {
+    while (!stopped && !c->reader_done && !c->driver.close_ok_received() &&
+           c->driver.received().size() < plan.expected.size() && Clock::now() < deadline) {
         co_await wait_until(c, deadline);
     }
     const auto replay_ns = c->elapsed();

@@ -151,3 +151,13 @@ TEST_CASE("driver: publisher confirm latencies, publish to ack or nack, recorded
                                              {"Basic.Publish confirm", 3'000'000, 2'000'000},
                                              {"Basic.Publish confirm", 10'000'000, 2'000'000}});
 }
+
+TEST_CASE("driver: the broker's Close-Ok ends the session's answer", "[replay]") {
+    capture::test::TempDir dir;
+    const auto plan = planned(dir.file("r.amqpcap"));
+    replay::SessionDriver d(plan.sessions[0], {}, std::nullopt);
+    CHECK_FALSE(d.close_ok_received());
+    broker(d, 0, ConnectionCloseOk{});
+    CHECK(d.close_ok_received());
+    CHECK_FALSE(d.connection_closed());  // not the broker closing on its own
+}
