@@ -17,6 +17,83 @@ SessionDriver::SessionDriver(const SessionPlan& plan, const RewriteRules& rules,
         if (f.type != amqp::FrameType::method) continue;
         if (auto m = amqp::decode_method(f.payload)) m_rewriter.recorded_broker(f.channel, *m);
     }
+    plan_confirm_latencies();
+}
+
+namespace {
+
+constexpr std::string_view kConfirmLatency = "Basic.Publish confirm";
+
+// A broker Basic.Ack or Basic.Nack: on a channel in confirm mode, a publisher confirm.
+std::optional<std::pair<std::uint64_t, bool>> confirm_of(const amqp::Method& method) {
+    if (const auto* ack = std::get_if<amqp::BasicAck>(&method))
+        return std::pair{ack->delivery_tag, ack->multiple};
+    if (const auto* nack = std::get_if<amqp::BasicNack>(&method))
+        return std::pair{nack->delivery_tag, nack->multiple};
+    return std::nullopt;
+}
+
+}  // namespace
+
+// The recording's publish-to-confirm latencies, keyed so the replay's confirms find them.
+void SessionDriver::plan_confirm_latencies() {
+    std::map<std::uint16_t, ConfirmChannel> channels;
+    // Channel.Open offsets per channel: which opening a recorded confirm belongs to.
+    std::map<std::uint16_t, std::vector<std::int64_t>> openings;
+    std::map<PublishKey, std::int64_t> published_at;
+    for (const auto& step : m_plan.steps) {
+        auto& c = channels[step.channel];
+        if (std::holds_alternative<amqp::ChannelOpen>(step.method)) {
+            c = {.opening = c.opening + 1};
+            openings[step.channel].push_back(step.offset_ns);
+        } else if (std::holds_alternative<amqp::ConfirmSelect>(step.method)) {
+            c.confirming = true;
+        } else if (c.confirming && std::holds_alternative<amqp::BasicPublish>(step.method)) {
+            published_at[{step.channel, c.opening, ++c.published}] = step.offset_ns;
+        }
+    }
+    for (const auto& f : m_plan.expected) {
+        if (f.type != amqp::FrameType::method) continue;
+        const auto method = amqp::decode_method(f.payload);
+        if (!method) continue;
+        const auto confirm = confirm_of(*method);
+        if (!confirm) continue;
+        const auto& opened = openings[f.channel];
+        const auto opening = static_cast<std::uint32_t>(
+            std::upper_bound(opened.begin(), opened.end(), f.offset_ns) - opened.begin());
+        const auto [tag, multiple] = *confirm;
+        auto it = published_at.lower_bound({f.channel, opening, multiple ? 1 : tag});
+        while (it != published_at.end() && it->first <= PublishKey{f.channel, opening, tag}) {
+            m_recorded_confirm[it->first] = f.offset_ns - it->second;
+            it = published_at.erase(it);
+        }
+    }
+}
+
+void SessionDriver::note_sent(const Step& step, std::int64_t elapsed_ns) {
+    auto& c = m_confirms[step.channel];
+    if (std::holds_alternative<amqp::ChannelOpen>(step.method)) {
+        c = {.opening = c.opening + 1};
+    } else if (std::holds_alternative<amqp::ConfirmSelect>(step.method)) {
+        c.confirming = true;
+    } else if (c.confirming && std::holds_alternative<amqp::BasicPublish>(step.method)) {
+        c.unconfirmed[++c.published] = elapsed_ns;
+    }
+}
+
+void SessionDriver::note_confirm(std::uint16_t channel, std::uint64_t tag, bool multiple,
+                                 std::int64_t elapsed_ns) {
+    auto& c = m_confirms[channel];
+    if (!c.confirming) return;
+    auto it = c.unconfirmed.lower_bound(multiple ? 1 : tag);
+    while (it != c.unconfirmed.end() && it->first <= tag) {
+        const auto recorded = m_recorded_confirm.find({channel, c.opening, it->first});
+        if (recorded != m_recorded_confirm.end()) {
+            m_latencies.push_back(
+                {std::string(kConfirmLatency), recorded->second, elapsed_ns - it->second});
+        }
+        it = c.unconfirmed.erase(it);
+    }
 }
 
 amqp::Bytes SessionDriver::encode_step(const Step& step) {
@@ -77,6 +154,7 @@ DriverAction SessionDriver::next(std::int64_t elapsed_ns) {
         }
         DriverAction action{
             .kind = DriverAction::Kind::send, .bytes = encode_step(step), .step = m_next};
+        note_sent(step, elapsed_ns);
         if (step.synchronous) {
             m_sent_at[m_next] = elapsed_ns;
             m_awaiting[step.channel].push_back(m_next);
@@ -126,9 +204,12 @@ void SessionDriver::on_broker_frame(amqp::FrameType type, std::uint16_t channel,
         } else {
             m_progress[channel].add(*method);
             note_reply(channel, amqp::method_id(*method), elapsed_ns);
+            if (const auto confirm = confirm_of(*method))
+                note_confirm(channel, confirm->first, confirm->second, elapsed_ns);
             auto back = m_rewriter.replayed_broker(channel, *method);
             frame.payload.clear();
             (void)amqp::encode_method(back, frame.payload);
+            if (std::holds_alternative<amqp::ConnectionCloseOk>(*method)) m_close_ok = true;
             if (std::holds_alternative<amqp::ConnectionClose>(*method)) {
                 m_connection_closed = true;
                 amqp::append_method_frame(m_pending_replies, 0, amqp::ConnectionCloseOk{});

@@ -52,6 +52,14 @@ int main(int argc, char** argv) {
     app.add_option("--format", format, "Report form")
         ->check(CLI::IsMember({"text", "json", "junit"}, CLI::ignore_case))
         ->default_str("text");
+    app.add_option("--record", o.record,
+                   "Capture the replayed traffic (both directions) into this new capture file")
+        ->type_name("FILE");
+    app.add_option("--ca", o.tls.ca_file,
+                   "amqps: trust the CA certificates in this PEM file (default: the system's)")
+        ->type_name("FILE");
+    app.add_flag("--insecure", o.tls.insecure,
+                 "amqps: do not verify the broker's certificate (still encrypted)");
     app.add_flag("--dry-run", o.dry_run, "Print the schedule and rewrites; do not connect");
 
     try {

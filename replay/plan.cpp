@@ -252,10 +252,15 @@ private:
             m_pending.erase(it);
         }
         // Replies on other channels since this channel last waited for them.
+        // Confirms on its own channel gate all but publishes (a get or a close after the
+        // confirms the client waited for): publishes stay pipelined, as fast publishers
+        // send them, and their own channel's order is the broker's.
+        const bool is_publish = std::holds_alternative<amqp::BasicPublish>(method);
         for (const auto* last : {&m_last_reply, &m_last_confirm}) {
             auto& added_map = last == &m_last_reply ? m_order_added : m_confirm_added;
             for (const auto& [other, wait] : *last) {
-                if (other == channel) continue;
+                const bool own_confirm = last == &m_last_confirm && !is_publish;
+                if (other == channel && !own_confirm) continue;
                 auto& added = added_map[{channel, other}];
                 if (added == wait) continue;
                 added = wait;

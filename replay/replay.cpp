@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <memory>
 
+#include "capture/sqlite.hpp"
 #include "plan.hpp"
 #include "rewriter.hpp"
 #include "runner.hpp"
@@ -62,16 +64,39 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
                        *plan, rewriter);
         return 0;
     }
+    std::unique_ptr<capture::CaptureWriter> recording;
+    if (!options.record.empty()) {
+        try {
+            // Nothing dropped: a recording of a test run should be whole, even if the
+            // replay waits for the writer now and then.
+            capture::WriterOptions writer_options;
+            writer_options.overflow = capture::OverflowPolicy::block;
+            writer_options.source = "amqp-replay";
+            recording =
+                std::make_unique<capture::CaptureWriter>(options.record, std::move(writer_options));
+        } catch (const std::exception& e) {
+            return fail("cannot create --record file '" + options.record + "': " + e.what());
+        }
+    }
     const auto& target_ref = *target;
     RunOptions run{
         .target = *target,
         .credentials = resolve_credentials(*target, getenv),
+        .tls = options.tls,
         .speed = *speed,
         .concurrency = options.concurrency,
         .timeout_ms = options.timeout_ms,
         .diff = {.loose = options.loose},
-        .vhost = [&](const SessionPlan& s) { return session_vhost(s, target_ref, rewriter); }};
+        .vhost = [&](const SessionPlan& s) { return session_vhost(s, target_ref, rewriter); },
+        .record = recording.get()};
     const auto report = run_plan(*plan, rewriter.rules(), run);
+    if (recording) {
+        recording->close();
+        if (const auto stats = recording->stats(); !stats.error.empty()) {
+            err << "amqp-replay: --record " << options.record << ": " << stats.error << '\n';
+            return 2;
+        }
+    }
     switch (options.format) {
         case ReportFormat::text:
             write_text(out, report);

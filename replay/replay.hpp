@@ -11,6 +11,7 @@
 
 #include "analyze/selection_options.hpp"
 #include "target.hpp"
+#include "tls_options.hpp"
 
 namespace amqpprox::replay {
 
@@ -29,6 +30,8 @@ struct ReplayOptions {
     bool loose = false;          // ignore message and consumer counts in the diff
     ReportFormat format = ReportFormat::text;
     bool dry_run = false;
+    TlsOptions tls;      // --ca, --insecure (amqps targets)
+    std::string record;  // capture file for the replayed traffic; empty: none
 };
 
 // "max" -> nullopt; "1", "2.5" -> the factor (> 0).

@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <cstdio>
+#include <sstream>
 
 #include "formats/text/json_writer.hpp"
 
@@ -96,6 +97,19 @@ std::string ms(std::int64_t ns) {
     return buffer;
 }
 
+// Synchronous requests by method, then "Basic.Publish confirm" (publish to ack or nack).
+void write_latencies(std::ostream& out, const Report& report) {
+    const auto latencies = summarize(all_latencies(report));
+    if (latencies.empty()) return;
+    out << "latency of synchronous requests and publisher confirms, recorded -> replayed (p50, "
+           "p99, max):\n";
+    for (const auto& [method, l] : latencies) {
+        out << "  " << method << " x" << l.count << ": " << ms(l.recorded.p50) << " -> "
+            << ms(l.replayed.p50) << ", " << ms(l.recorded.p99) << " -> " << ms(l.replayed.p99)
+            << ", " << ms(l.recorded.max) << " -> " << ms(l.replayed.max) << '\n';
+    }
+}
+
 std::string xml_escape(std::string_view text) {
     std::string out;
     for (const char c : text) {
@@ -150,14 +164,7 @@ void write_text(std::ostream& out, const Report& report) {
         << " different, " << c.error << " errors";
     if (c.skipped > 0) out << ", " << c.skipped << " skipped";
     out << '\n';
-    const auto latencies = summarize(all_latencies(report));
-    if (latencies.empty()) return;
-    out << "latency of synchronous requests, recorded -> replayed (p50, p99, max):\n";
-    for (const auto& [method, l] : latencies) {
-        out << "  " << method << " x" << l.count << ": " << ms(l.recorded.p50) << " -> "
-            << ms(l.replayed.p50) << ", " << ms(l.recorded.p99) << " -> " << ms(l.replayed.p99)
-            << ", " << ms(l.recorded.max) << " -> " << ms(l.replayed.max) << '\n';
-    }
+    write_latencies(out, report);
 }
 
 void write_json(std::ostream& out, const Report& report) {
@@ -178,6 +185,7 @@ void write_json(std::ostream& out, const Report& report) {
         json.key("cut_in_recording").value(s.cut_in_recording);
         json.key("recorded_frames").value(s.recorded_frames);
         json.key("replayed_frames").value(s.replayed_frames);
+        json.key("replay_ns").value(s.replay_ns);
         json.key("differences").begin_array();
         for (const auto& d : s.differences) {
             json.begin_object();
@@ -236,6 +244,10 @@ void write_junit(std::ostream& out, const Report& report) {
         }
         out << "  </testcase>\n";
     }
+    std::ostringstream latencies;
+    write_latencies(latencies, report);
+    if (!latencies.str().empty())
+        out << "  <system-out>" << xml_escape(latencies.str()) << "</system-out>\n";
     out << "</testsuite>\n";
 }
 

@@ -31,6 +31,9 @@ struct SessionResult {
     std::vector<Difference> differences;
     std::vector<std::string> notes;  // the plan's warnings
     std::vector<LatencySample> latencies;
+    // From the end of the replay's handshake to its last step sent and the broker's answer
+    // to it received (or the timeout): the replay's own pace, for benchmarks.
+    std::int64_t replay_ns = 0;
 
     bool operator==(const SessionResult&) const = default;
 };

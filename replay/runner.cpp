@@ -6,7 +6,9 @@
 #include "driver.hpp"
 #include "formats/amqp/handshake.hpp"
 #include "proxy/asio.hpp"  // first: the include-order fix Asio 1.18 needs with g++ 12
+#include "recording.hpp"
 #include "schedule_text.hpp"
+#include "tls.hpp"
 
 namespace amqpprox::replay {
 
@@ -24,6 +26,8 @@ struct Run {
     const RunOptions& options;
     asio::io_context io;
     asio::steady_timer slot;
+    std::optional<ssl::context> tls;  // amqps targets
+    std::string tls_error;            // why `tls` could not be set up
     unsigned active = 0;
     Clock::time_point start;
     std::vector<SessionResult> results;
@@ -31,18 +35,25 @@ struct Run {
 
 // One session's connection; the reader wakes the writer by cancelling `wake`.
 struct Connection {
-    Connection(asio::io_context& io, const SessionPlan& p, const RewriteRules& rules,
-               std::optional<double> speed)
-        : plan(p), socket(io), wake(io), guard(io), driver(p, rules, speed) {}
+    Connection(asio::io_context& io, ssl::context* tls_context, const SessionPlan& p,
+               const RewriteRules& rules, std::optional<double> speed)
+        : plan(p), socket(io), wake(io), guard(io), driver(p, rules, speed) {
+        if (tls_context != nullptr)
+            tls = std::make_unique<ssl::stream<tcp::socket>>(io, *tls_context);
+    }
     const SessionPlan& plan;
-    tcp::socket socket;
+    tcp::socket socket;                             // plain amqp
+    std::unique_ptr<ssl::stream<tcp::socket>> tls;  // amqps: its own socket below
+    tcp::socket& tcp_socket() { return tls ? tls->next_layer() : socket; }
     asio::steady_timer wake;
     asio::steady_timer guard;  // closes the socket when connecting takes too long
     amqp::FrameSplitter splitter{amqp::FrameSplitter::Start::frames, 0};
     SessionDriver driver;
     Clock::time_point start;
+    capture::SessionId id = 0;  // in the --record capture
     bool reader_done = false;
     std::string reader_error;
+    std::optional<SessionRecording> recording;  // --record
 
     std::int64_t elapsed() const {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
@@ -61,15 +72,34 @@ awaitable<std::optional<std::string>> read_frame(std::shared_ptr<Connection> c,
             *type = (*frame)->type;
             *channel = (*frame)->channel;
             payload->assign((*frame)->payload.begin(), (*frame)->payload.end());
+            if (c->recording) c->recording->received(*type, *channel, *payload);
             co_return std::nullopt;
         }
         boost::system::error_code ec;
-        const auto n = co_await c->socket.async_read_some(asio::buffer(buffer),
-                                                          asio::redirect_error(use_awaitable, ec));
-        if (ec)
-            co_return ec == asio::error::eof ? "the broker closed the connection" : ec.message();
+        const auto n = c->tls ? co_await c->tls->async_read_some(
+                                    asio::buffer(buffer), asio::redirect_error(use_awaitable, ec))
+                              : co_await c->socket.async_read_some(
+                                    asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+        // A TLS broker that closes without close_notify leaves the stream "truncated".
+        if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
+            co_return "the broker closed the connection";
+        if (ec) co_return ec.message();
         c->splitter.feed(amqp::ByteView(buffer.data(), n));
     }
+}
+
+// Writes to the broker, recording what goes out first (--record).
+awaitable<boost::system::error_code> write(std::shared_ptr<Connection> c, amqp::ByteView bytes) {
+    if (c->recording) c->recording->sent(bytes);
+    boost::system::error_code ec;
+    if (c->tls) {
+        co_await asio::async_write(*c->tls, asio::buffer(bytes.data(), bytes.size()),
+                                   asio::redirect_error(use_awaitable, ec));
+    } else {
+        co_await asio::async_write(c->socket, asio::buffer(bytes.data(), bytes.size()),
+                                   asio::redirect_error(use_awaitable, ec));
+    }
+    co_return ec;
 }
 
 awaitable<void> reader(std::shared_ptr<Connection> c) {
@@ -105,18 +135,39 @@ awaitable<std::optional<std::string>> open(std::shared_ptr<Connection> c, const 
     c->guard.async_wait([c](const boost::system::error_code& ec) {
         if (!ec) {
             boost::system::error_code ignored;
-            c->socket.close(ignored);
+            c->tcp_socket().close(ignored);
         }
     });
-    tcp::resolver resolver(c->socket.get_executor());
+    tcp::resolver resolver(c->tcp_socket().get_executor());
     boost::system::error_code ec;
     auto endpoints = co_await resolver.async_resolve(o.target.host, std::to_string(o.target.port),
                                                      asio::redirect_error(use_awaitable, ec));
     if (ec) co_return "cannot resolve " + o.target.host + ": " + ec.message();
-    co_await asio::async_connect(c->socket, endpoints, asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_connect(c->tcp_socket(), endpoints,
+                                 asio::redirect_error(use_awaitable, ec));
     if (ec) co_return "cannot connect to " + where + ": " + ec.message();
     // Steps are small writes in a row: Nagle would hold each one for the previous one's ACK.
-    c->socket.set_option(tcp::no_delay(true), ec);
+    c->tcp_socket().set_option(tcp::no_delay(true), ec);
+    if (c->tls) {
+        if (auto ok = prepare_stream(*c->tls, o.target.host, o.tls.insecure); !ok)
+            co_return ok.error();
+        co_await c->tls->async_handshake(ssl::stream_base::client,
+                                         asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return describe_handshake_error(ec, where, o.tls.insecure);
+    }
+    if (o.record != nullptr) {
+        const auto endpoint_text = [](const tcp::endpoint& e) {
+            const auto address = e.address().to_string();
+            return (e.address().is_v6() ? "[" + address + "]" : address) + ":" +
+                   std::to_string(e.port());
+        };
+        boost::system::error_code local_ec;
+        boost::system::error_code remote_ec;
+        const auto local = c->tcp_socket().local_endpoint(local_ec);
+        const auto remote = c->tcp_socket().remote_endpoint(remote_ec);
+        c->recording.emplace(*o.record, c->id, local_ec ? std::string() : endpoint_text(local),
+                             remote_ec ? where : endpoint_text(remote), o.target.tls);
+    }
 
     amqp::ConnectionStartOk start_ok{.mechanism = "PLAIN", .locale = "en_US"};
     start_ok.client_properties.entries.push_back(
@@ -128,8 +179,7 @@ awaitable<std::optional<std::string>> open(std::shared_ptr<Connection> c, const 
                                      .tuned = {.channel_max = 2047, .frame_max = 131072},
                                      .open = {.virtual_host = o.vhost(c->plan)}});
     const auto header = handshake.start();
-    co_await asio::async_write(c->socket, asio::buffer(header),
-                               asio::redirect_error(use_awaitable, ec));
+    ec = co_await write(c, header);
     if (ec) co_return "cannot write to " + where + ": " + ec.message();
     amqp::Bytes payload;
     amqp::FrameType type{};
@@ -140,8 +190,7 @@ awaitable<std::optional<std::string>> open(std::shared_ptr<Connection> c, const 
         const auto step =
             handshake.on_frame({.type = type, .channel = channel, .payload = payload});
         if (!step.output.empty()) {
-            co_await asio::async_write(c->socket, asio::buffer(step.output),
-                                       asio::redirect_error(use_awaitable, ec));
+            ec = co_await write(c, step.output);
             if (ec) co_return "cannot write to " + where + ": " + ec.message();
         }
         if (step.next == amqp::HandshakeStep::Next::done) break;
@@ -169,15 +218,18 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
         result.error = "nothing to replay: the recording has no completed handshake";
         co_return;
     }
-    if (run->options.target.tls) {
+    if (run->options.target.tls && !run->tls) {
         result.status = SessionStatus::error;
-        result.error = "amqps targets are not supported by this build's runner yet";
+        result.error = run->tls_error;
         co_return;
     }
-    auto c = std::make_shared<Connection>(run->io, plan, run->rules, run->options.speed);
+    auto c = std::make_shared<Connection>(run->io, run->tls ? &*run->tls : nullptr, plan,
+                                          run->rules, run->options.speed);
+    c->id = index + 1;
     auto error = co_await open(c, run);
     c->guard.cancel();  // a pending guard would keep the run alive until it fires
     if (error) {
+        if (c->recording) c->recording->end(capture::ClosedBy::broker);
         result.status = SessionStatus::error;
         result.error = *error;
         co_return;
@@ -202,8 +254,7 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
                 if (more.kind != Kind::send) break;
                 action.bytes.insert(action.bytes.end(), more.bytes.begin(), more.bytes.end());
             }
-            co_await asio::async_write(c->socket, asio::buffer(action.bytes),
-                                       asio::redirect_error(use_awaitable, ec));
+            ec = co_await write(c, action.bytes);
             if (ec) {
                 result.notes.push_back("writing failed: " + ec.message());
                 break;
@@ -234,13 +285,20 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
             break;
         }
     }
-    // The rest of the broker's answer: until it closes, or has sent all the recording holds.
+    // The rest of the broker's answer: until it closes, answers the session's Close, or has
+    // sent as many frames as the recording holds.
     const auto deadline = Clock::now() + timeout;
-    while (!stopped && !c->reader_done && c->driver.received().size() < plan.expected.size() &&
-           Clock::now() < deadline) {
+    while (!stopped && !c->reader_done && !c->driver.close_ok_received() &&
+           c->driver.received().size() < plan.expected.size() && Clock::now() < deadline) {
         co_await wait_until(c, deadline);
     }
-    c->socket.close(ec);
+    const auto replay_ns = c->elapsed();
+    c->tcp_socket().close(ec);
+    if (c->recording) {
+        c->recording->end(c->driver.connection_closed() || c->reader_done
+                              ? capture::ClosedBy::broker
+                              : capture::ClosedBy::client);
+    }
     auto compared =
         compare_session(plan.label, plan.expected, c->driver.received(), run->options.diff);
     result.status = compared.status;
@@ -250,6 +308,7 @@ awaitable<void> replay_session(Run* run, std::size_t index) {
     for (const auto& n : c->driver.notes())
         result.notes.push_back(n);
     result.latencies = c->driver.latencies();
+    result.replay_ns = replay_ns;
 }
 
 awaitable<void> launch(Run* run) {
@@ -293,6 +352,13 @@ awaitable<void> launch(Run* run) {
 
 Report run_plan(const Plan& plan, const RewriteRules& rules, const RunOptions& options) {
     Run run(plan, rules, options);
+    if (options.target.tls) {
+        run.tls.emplace(ssl::context::tls_client);
+        if (auto ok = configure_client_context(*run.tls, options.tls); !ok) {
+            run.tls.reset();
+            run.tls_error = ok.error();
+        }
+    }
     run.start = Clock::now();
     asio::co_spawn(run.io, launch(&run), asio::detached);
     run.io.run();

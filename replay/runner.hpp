@@ -7,23 +7,28 @@
 #include <optional>
 #include <string>
 
+#include "capture/writer.hpp"
 #include "diff.hpp"
 #include "plan.hpp"
 #include "report.hpp"
 #include "rewriter.hpp"
 #include "target.hpp"
+#include "tls_options.hpp"
 
 namespace amqpprox::replay {
 
 struct RunOptions {
     Target target;
     Credentials credentials;
+    TlsOptions tls;               // amqps targets
     std::optional<double> speed;  // nullopt: max
     unsigned concurrency = 8;
     unsigned timeout_ms = 5000;
     DiffOptions diff;
     // The vhost each session opens.
     std::function<std::string(const SessionPlan&)> vhost;
+    // --record: where the replayed traffic goes (nullptr: not recorded).
+    capture::CaptureWriter* record = nullptr;
 };
 
 // Replays every session of the plan and compares what came back; never throws.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The newcomer's demo: a throwaway RabbitMQ, amqpprox in front of it configured over its
-# control socket with recording on, a short workload through it, and what was recorded.
+# control socket with recording on, a short workload through it, what was recorded, and the
+# recorded sessions replayed against the same broker with the diff's verdict.
 # Everything it starts, it stops.
 #   samples/demo.sh BUILD_DIR
 set -euo pipefail
@@ -9,6 +10,7 @@ build=$(cd "$1" && pwd)
 proxy=$build/proxy/amqpprox
 ctl_bin=$build/proxy/amqpprox_ctl
 analyze=$build/analyze/amqp-analyze
+replay=$build/replay/amqp-replay
 broker_port=${DEMO_BROKER_PORT:-5795}
 proxy_port=${DEMO_PROXY_PORT:-5796}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-demo.XXXXXX")
@@ -77,4 +79,12 @@ if grep -aq 'not-the-password' "$capture"; then
 fi
 echo
 echo "The refused password is nowhere in the capture file (redaction is on by default)."
-say "5. Stopping the broker; done."
+
+say "5. The recording replayed against the same broker (the workload deleted what it made)"
+echo "\$ amqp-replay \$DEMO/demo.amqpcap --target amqp://guest:guest@127.0.0.1:$broker_port"
+replay_code=0
+"$replay" "$capture" --target "amqp://guest:guest@127.0.0.1:$broker_port" > "$tmp/replay" \
+  || replay_code=$?
+sed "s|$tmp|\$DEMO|g" "$tmp/replay"
+echo "amqp-replay exit status: $replay_code (0: the broker answered as recorded)"
+say "6. Stopping the broker; done."

@@ -1,7 +1,8 @@
 // A librabbitmq (rabbitmq-c) load generator: publishes N small messages to a queue as fast
 // as the connection takes them, then consumes them (prefetch 1000, ack every 100, multiple),
 // and prints messages/s for each phase. Used to compare the direct path, HAProxy and the
-// proxy in one run.   amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES
+// proxy in one run.   amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES [publish-only]
+// publish-only: no consume phase (the queue keeps the messages); prints the publish rate.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,8 +26,10 @@ void check_reply(amqp_rpc_reply_t reply, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::fprintf(stderr, "usage: amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES\n");
+    const bool publish_only = argc == 7 && std::string(argv[6]) == "publish-only";
+    if (argc != 6 && !publish_only) {
+        std::fprintf(stderr,
+                     "usage: amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES [publish-only]\n");
         return 2;
     }
     const char* host = argv[1];
@@ -63,6 +66,13 @@ int main(int argc, char** argv) {
     amqp_queue_declare(conn, 1, q, 1, 0, 0, 0, amqp_empty_table);
     check_reply(amqp_get_rpc_reply(conn), "queue.declare (passive)");
     const double publish_s = std::chrono::duration<double>(Clock::now() - publish_start).count();
+    if (publish_only) {
+        amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
+        amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+        amqp_destroy_connection(conn);
+        std::printf("%.0f\n", static_cast<double>(messages) / publish_s);
+        return 0;
+    }
 
     amqp_basic_qos(conn, 1, 0, 1000, 0);
     check_reply(amqp_get_rpc_reply(conn), "basic.qos");

@@ -12,6 +12,8 @@ packages=(
   rabbitmq-server python3-pika amqp-tools librabbitmq-dev
   # packet capture and dissection (samples, agreement tests), baselines for benchmarks
   tcpdump tshark haproxy time bc iproute2
+  # certificates for the amqps replay test
+  openssl
   # headless browser for the HTML report's rendering test
   chromium
 )

@@ -5,10 +5,13 @@
 # reply-to naming it, close) is replayed against the same broker after its resources are
 # gone: exit 0, no differences. Then the exchange is declared passive in a session of its
 # own and replayed where the exchange is missing: exit 1, the 404 pointed at.
-#   replay_roundtrip_test.sh AMQPPROX AMQP_REPLAY   (needs AMQPPROX_TEST_AMQP_PORT)
+# The replay of the first session is itself recorded (--record) and read back with
+# amqp-analyze sessions and trace.
+#   replay_roundtrip_test.sh AMQPPROX AMQP_REPLAY AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
 proxy=$1
 replay=$2
+analyze=$3
 source "$(dirname "$0")/lib.sh"
 proxy_pid=
 cleanup() {
@@ -100,6 +103,25 @@ for speed in 1 max; do
   grep -q '^  Tx.Commit x1: ' "$tmp/r1" || fail "no latencies: $(cat "$tmp/r1")"
   delete_exchange
 done
+
+# --record: the replayed traffic in a capture amqp-analyze reads, with the session row (addresses,
+# vhost, user) and both directions.
+rec=$tmp/replayed.amqpcap
+"$replay" "$cap" --method tx.select --target "$target" --record "$rec" > "$tmp/r3" 2>&1 \
+  || fail "replay with --record exited $?: $(cat "$tmp/r3")"
+delete_exchange
+"$analyze" sessions "$rec" > "$tmp/sessions" || fail "sessions on the recording exited $?"
+[ "$(grep -c "127.0.0.1:$broker_port" "$tmp/sessions")" -eq 1 ] \
+  || fail "sessions on the recording: $(cat "$tmp/sessions")"
+grep -q ' guest ' "$tmp/sessions" || fail "no user in: $(cat "$tmp/sessions")"
+"$analyze" trace "$rec" > "$tmp/trace" || fail "trace on the recording exited $?"
+for m in Connection.Start-Ok Queue.Declare-Ok Confirm.Select Basic.Ack Tx.Commit-Ok \
+  Connection.Close-Ok; do
+  grep -q "$m" "$tmp/trace" || fail "trace of the recording lacks $m: $(head -50 "$tmp/trace")"
+done
+"$replay" "$cap" --method tx.select --target "$target" --record "$rec" > "$tmp/r4" 2>&1 \
+  && fail "--record onto an existing file succeeded"
+grep -q 'cannot create --record file' "$tmp/r4" || fail "--record onto an existing file: $(cat "$tmp/r4")"
 
 # The second session where the exchange is missing: the passive declare gets a 404 in place of its
 # declare-ok, on channel 7 at position 2.

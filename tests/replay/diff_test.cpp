@@ -206,7 +206,8 @@ TEST_CASE("report: latencies per request method, with percentiles", "[replay]") 
     report.sessions.push_back({.label = "1",
                                .latencies = {{"Queue.Declare", 2'000'000, 3'000'000},
                                              {"Queue.Declare", 4'000'000, 5'000'000},
-                                             {"Channel.Open", 1'000'000, 1'500'000}}});
+                                             {"Channel.Open", 1'000'000, 1'500'000},
+                                             {"Basic.Publish confirm", 700'000, 900'000}}});
     std::ostringstream text;
     replay::write_text(text, report);
     CHECK_THAT(text.str(),
@@ -218,4 +219,13 @@ TEST_CASE("report: latencies per request method, with percentiles", "[replay]") 
     CHECK(j["latency_ns"]["Channel.Open"]["count"] == 1);
     CHECK(j["latency_ns"]["Queue.Declare"]["replayed"]["p50"] == 3'000'000);
     CHECK(j["latency_ns"]["Queue.Declare"]["recorded"]["max"] == 4'000'000);
+    // Publisher confirms sit next to the requests, in all three forms.
+    CHECK_THAT(text.str(), Catch::Contains("  Basic.Publish confirm x1: 0.700 ms -> 0.900 ms"));
+    CHECK(j["latency_ns"]["Basic.Publish confirm"]["replayed"]["max"] == 900'000);
+    std::ostringstream junit;
+    replay::write_junit(junit, report);
+    CHECK_THAT(junit.str(),
+               Catch::Contains("<system-out>latency of synchronous requests and publisher "
+                               "confirms") &&
+                   Catch::Contains("  Basic.Publish confirm x1: 0.700 ms -&gt; 0.900 ms"));
 }

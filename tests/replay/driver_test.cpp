@@ -101,3 +101,63 @@ TEST_CASE("driver: latencies of synchronous requests, recorded and replayed", "[
     CHECK(d.latencies() ==
           std::vector<replay::LatencySample>{{"Channel.Open", 1'000'000, 2'000'000}});
 }
+
+TEST_CASE("driver: publisher confirm latencies, publish to ack or nack, recorded and replayed",
+          "[replay]") {
+    capture::test::TempDir dir;
+    const auto path = dir.file("c.amqpcap");
+    {
+        constexpr auto C = capture::Direction::client_to_broker;
+        capture::CaptureWriter writer(path, analyze::test::blocking_writer());
+        analyze::test::SessionBuilder s(writer, 1, 0);
+        s.header(0)
+            .client(1, 0, ConnectionOpen{.virtual_host = "/"})
+            .broker(2, 0, ConnectionOpenOk{})
+            .client(3, 2, ChannelOpen{})
+            .broker(4, 2, ChannelOpenOk{})
+            .client(5, 2, ConfirmSelect{})
+            .broker(6, 2, ConfirmSelectOk{})
+            .client(7, 2, BasicPublish{.exchange = "x"})
+            .content(7, C, 2, 1, 1)
+            .client(8, 2, BasicPublish{.exchange = "x"})
+            .content(8, C, 2, 1, 1)
+            .client(9, 2, BasicPublish{.exchange = "x"})
+            .content(9, C, 2, 1, 1)
+            .broker(11, 2, BasicAck{.delivery_tag = 2, .multiple = true})
+            .broker(19, 2, BasicNack{.delivery_tag = 3});
+        s.end(20);
+    }
+    auto opened = analyze::test::open(path);
+    const auto plan = replay::build_plan(opened.inputs, opened.selection).value();
+    replay::SessionDriver d(plan.sessions[0], {}, std::nullopt);
+    const auto at = [&](std::int64_t ns, const Method& m) {
+        Bytes payload;
+        REQUIRE(encode_method(m, payload));
+        d.on_broker_frame(FrameType::method, 2, payload, ns);
+    };
+    REQUIRE(d.next(0).kind == Kind::send);  // channel.open
+    at(0, ChannelOpenOk{});
+    REQUIRE(d.next(0).kind == Kind::send);  // confirm.select
+    at(0, ConfirmSelectOk{});
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(d.next(1'000'000).kind == Kind::send);
+    at(2'000'000, BasicAck{.delivery_tag = 1});
+    at(3'000'000, BasicAck{.delivery_tag = 3, .multiple = true});
+    std::vector<replay::LatencySample> confirms;
+    for (const auto& l : d.latencies())
+        if (l.method == "Basic.Publish confirm") confirms.push_back(l);
+    CHECK(confirms ==
+          std::vector<replay::LatencySample>{{"Basic.Publish confirm", 4'000'000, 1'000'000},
+                                             {"Basic.Publish confirm", 3'000'000, 2'000'000},
+                                             {"Basic.Publish confirm", 10'000'000, 2'000'000}});
+}
+
+TEST_CASE("driver: the broker's Close-Ok ends the session's answer", "[replay]") {
+    capture::test::TempDir dir;
+    const auto plan = planned(dir.file("r.amqpcap"));
+    replay::SessionDriver d(plan.sessions[0], {}, std::nullopt);
+    CHECK_FALSE(d.close_ok_received());
+    broker(d, 0, ConnectionCloseOk{});
+    CHECK(d.close_ok_received());
+    CHECK_FALSE(d.connection_closed());  // not the broker closing on its own
+}

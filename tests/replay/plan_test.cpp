@@ -176,6 +176,38 @@ TEST_CASE("plan: other channels' confirms gate what came after them", "[replay]"
     CHECK(steps[2].waits.empty());
 }
 
+TEST_CASE("plan: own-channel confirms gate what is not a publish", "[replay]") {
+    // pika's BlockingChannel: each publish waits for its confirm, then a get.
+    capture::test::TempDir dir;
+    const auto path = dir.file("o.amqpcap");
+    {
+        constexpr auto C = capture::Direction::client_to_broker;
+        capture::CaptureWriter writer(path, analyze::test::blocking_writer());
+        analyze::test::SessionBuilder s(writer, 1, 0);
+        s.header(0)
+            .client(1, 0, ConnectionOpen{.virtual_host = "/"})
+            .broker(2, 0, ConnectionOpenOk{})
+            .client(3, 1, ConfirmSelect{})
+            .broker(4, 1, ConfirmSelectOk{})
+            .client(5, 1, BasicPublish{.exchange = "x"})
+            .content(5, C, 1, 1, 1)
+            .broker(6, 1, BasicAck{.delivery_tag = 1})
+            .client(7, 1, BasicPublish{.exchange = "x"})
+            .content(7, C, 1, 1, 1)
+            .broker(8, 1, BasicAck{.delivery_tag = 2})
+            .client(9, 1, BasicGet{.queue = "q"});
+        s.end(10);
+    }
+    auto opened = analyze::test::open(path);
+    const auto plan = replay::build_plan(opened.inputs, opened.selection).value();
+    const auto& steps = plan.sessions[0].steps;
+    REQUIRE(steps.size() == 4);
+    CHECK(steps[2].waits.empty());  // the second publish: pipelined
+    CHECK(
+        steps[3].waits ==
+        std::vector<Wait>{{WaitReason::confirm, 1, {BasicAck::id, BasicNack::id}, 2, "publish 2"}});
+}
+
 TEST_CASE("plan: the handshake ends with both the client's Open and the broker's Open-Ok",
           "[replay]") {
     capture::test::TempDir dir;
