@@ -58,5 +58,7 @@ echo "== amqp-analyze stats and trace over large captures =="
 echo
 echo "== amqp-analyze on a large pcap (import, trace) against tshark on the same file =="
 "$root/tests/bench/pcap_bench.sh" "$build" 4000000
+
+echo
 echo "== amqp-replay: --speed 1 pacing and --speed max against a direct client =="
 "$(dirname "$0")/replay_bench.sh" "$build" 100000 5
