@@ -37,7 +37,8 @@ awaitable<void> tcp_to_stream(std::shared_ptr<BridgeState> b) {
             b->failed("TCP read: " + ec.message());
             break;
         }
-        auto written = co_await write(b->stream, amqp::ByteView(buffer.data(), n));
+        const amqp::ByteView data(buffer.data(), n);
+        auto written = co_await write(b->stream, data);
         if (!written) {
             b->failed(written.error());
             break;
@@ -50,9 +51,9 @@ awaitable<void> tcp_to_stream(std::shared_ptr<BridgeState> b) {
 
 awaitable<void> stream_to_tcp(std::shared_ptr<BridgeState> b) {
     std::array<std::byte, 65536> buffer;
+    const std::span<std::byte> whole(buffer);
     for (;;) {
-        auto n =
-            co_await read(b->stream, std::span<std::byte>(buffer), std::chrono::milliseconds(0));
+        auto n = co_await read(b->stream, whole, std::chrono::milliseconds(0));
         if (!n) {
             b->failed(n.error());
             break;

@@ -47,8 +47,8 @@ awaitable<void> forward_stream(std::shared_ptr<Stream> stream, const AppOptions*
     tcp::resolver resolver(executor);
     boost::system::error_code ec;
     const auto where = options->forward_host + ":" + std::to_string(options->forward_port);
-    auto endpoints = co_await resolver.async_resolve(options->forward_host,
-                                                     std::to_string(options->forward_port),
+    const auto port = std::to_string(options->forward_port);
+    auto endpoints = co_await resolver.async_resolve(options->forward_host, port,
                                                      asio::redirect_error(use_awaitable, ec));
     if (!ec)
         co_await asio::async_connect(*socket, endpoints, asio::redirect_error(use_awaitable, ec));
@@ -59,7 +59,8 @@ awaitable<void> forward_stream(std::shared_ptr<Stream> stream, const AppOptions*
         co_return;
     }
     socket->set_option(tcp::no_delay(true), ec);
-    co_await run_bridge(stream, socket, id, "to " + where);
+    const auto side = "to " + where;
+    co_await run_bridge(stream, socket, id, side);
 }
 
 awaitable<int> serve(const AppOptions* options) {
@@ -100,7 +101,8 @@ awaitable<void> dial_and_bridge(std::shared_ptr<Connection> connection,
         socket->close(ignored);
         co_return;
     }
-    co_await run_bridge(*stream, socket, id, "from " + from);
+    const auto side = "from " + from;
+    co_await run_bridge(*stream, socket, id, side);
 }
 
 // Ends the accept loop when the AMQP connection is lost: streams cannot be dialled then.

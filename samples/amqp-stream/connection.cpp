@@ -280,8 +280,9 @@ awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor e
     };
     tcp::resolver resolver(executor);
     boost::system::error_code ec;
-    auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port),
-                                                     asio::redirect_error(use_awaitable, ec));
+    const auto port = std::to_string(url.port);
+    auto endpoints =
+        co_await resolver.async_resolve(url.host, port, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return unreachable(ec.message());
     co_await asio::async_connect(c->m_socket, endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return unreachable(ec.message());
@@ -346,7 +347,10 @@ awaitable<Expected<std::shared_ptr<Channel>>> open_channel(std::shared_ptr<Conne
     ch->id = id;
     ch->connection = c;
     c->m_channels.emplace(id, ch);
-    auto ok = co_await call(ch, amqp::ChannelOpen{}, std::chrono::seconds(10));
+    // Named, not a temporary: GCC 12 frees a variant temporary in a co_await expression
+    // twice. The same holds for every call() below.
+    const amqp::Method open = amqp::ChannelOpen{};
+    auto ok = co_await call(ch, open, std::chrono::seconds(10));
     if (!ok) co_return tl::unexpected(ok.error());
     co_return ch;
 }
@@ -360,8 +364,8 @@ awaitable<Expected<amqp::Method>> call(std::shared_ptr<Channel> ch, const amqp::
     c->send_method(ch->id, method);
     const auto deadline = deadline_after(timeout);
     while (!ch->reply && !ch->error) {
-        if (!co_await ch->reply_event.wait_until(deadline))
-            co_return tl::unexpected(name + " timed out");
+        const bool woken = co_await ch->reply_event.wait_until(deadline);
+        if (!woken) co_return tl::unexpected(name + " timed out");
     }
     if (ch->error) co_return tl::unexpected(name + " failed: " + *ch->error);
     auto reply = std::move(*ch->reply);
@@ -384,7 +388,8 @@ std::uint64_t publish(Channel& ch, const std::string& queue,
 
 awaitable<Expected<void>> wait_confirms(std::shared_ptr<Channel> ch, Clock::time_point deadline) {
     while (!ch->unconfirmed.empty() && !ch->error) {
-        if (!co_await ch->confirm_event.wait_until(deadline))
+        const bool woken = co_await ch->confirm_event.wait_until(deadline);
+        if (!woken)
             co_return tl::unexpected(std::string("timed out waiting for the broker's confirm"));
     }
     if (ch->error) co_return tl::unexpected(*ch->error);

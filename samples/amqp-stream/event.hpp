@@ -24,14 +24,19 @@ public:
 
     // Until notify() or `deadline`: false when the deadline passed first.
     awaitable<bool> wait_until(Clock::time_point deadline) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+        // Not inside the constructor's arguments: GCC 12 mis-compiles a co_await there.
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, deadline);
         m_waiters.push_back(&timer);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
         std::erase(m_waiters, &timer);
         co_return ec == asio::error::operation_aborted;
     }
-    awaitable<void> wait() { (void)co_await wait_until(Clock::time_point::max()); }
+    awaitable<void> wait() {
+        const bool woken = co_await wait_until(Clock::time_point::max());
+        (void)woken;
+    }
 
 private:
     std::vector<asio::steady_timer*> m_waiters;

@@ -18,14 +18,17 @@ awaitable<Expected<std::pair<std::shared_ptr<Channel>, std::string>>> open_inbou
     std::shared_ptr<Connection> c, std::string name, std::uint16_t prefetch) {
     auto ch = co_await open_channel(c);
     if (!ch) co_return tl::unexpected(ch.error());
-    auto qos = co_await call(*ch, amqp::BasicQos{.prefetch_count = prefetch}, kCallTimeout);
+    const amqp::Method qos_method = amqp::BasicQos{.prefetch_count = prefetch};
+    auto qos = co_await call(*ch, qos_method, kCallTimeout);
     if (!qos) co_return tl::unexpected(qos.error());
-    auto declared = co_await call(*ch, stream_queue_declare(name), kCallTimeout);
+    const amqp::Method declare = stream_queue_declare(name);
+    auto declared = co_await call(*ch, declare, kCallTimeout);
     if (!declared) co_return tl::unexpected(declared.error());
     const auto* ok = std::get_if<amqp::QueueDeclareOk>(&*declared);
     if (!ok) co_return tl::unexpected(std::string("unexpected reply to queue.declare"));
     const auto queue = ok->queue;
-    auto consumed = co_await call(*ch, stream_consume(queue), kCallTimeout);
+    const amqp::Method consume = stream_consume(queue);
+    auto consumed = co_await call(*ch, consume, kCallTimeout);
     if (!consumed) co_return tl::unexpected(consumed.error());
     co_return std::pair{*ch, queue};
 }
@@ -33,7 +36,8 @@ awaitable<Expected<std::pair<std::shared_ptr<Channel>, std::string>>> open_inbou
 awaitable<Expected<std::shared_ptr<Channel>>> open_outbound(std::shared_ptr<Connection> c) {
     auto ch = co_await open_channel(c);
     if (!ch) co_return tl::unexpected(ch.error());
-    auto selected = co_await call(*ch, amqp::ConfirmSelect{}, kCallTimeout);
+    const amqp::Method select = amqp::ConfirmSelect{};
+    auto selected = co_await call(*ch, select, kCallTimeout);
     if (!selected) co_return tl::unexpected(selected.error());
     (*ch)->confirming = true;
     co_return *ch;
@@ -58,8 +62,8 @@ awaitable<Expected<void>> send_handshake(std::shared_ptr<Channel> out, std::stri
 awaitable<Expected<Delivery>> next_delivery(std::shared_ptr<Channel> ch,
                                             Clock::time_point deadline) {
     while (ch->deliveries.empty() && !ch->error) {
-        if (!co_await ch->delivery_event.wait_until(deadline))
-            co_return tl::unexpected(std::string("timed out"));
+        const bool woken = co_await ch->delivery_event.wait_until(deadline);
+        if (!woken) co_return tl::unexpected(std::string("timed out"));
     }
     if (ch->deliveries.empty()) co_return tl::unexpected(*ch->error);
     auto d = std::move(ch->deliveries.front());
@@ -78,8 +82,8 @@ awaitable<Expected<std::size_t>> read(std::shared_ptr<Stream> s, std::span<std::
         auto& in = s->m_in;
         if (in->deliveries.empty()) {
             if (in->error) co_return tl::unexpected("stream broken: " + *in->error);
-            if (!co_await in->delivery_event.wait_until(deadline))
-                co_return tl::unexpected(std::string("read timed out"));
+            const bool woken = co_await in->delivery_event.wait_until(deadline);
+            if (!woken) co_return tl::unexpected(std::string("read timed out"));
             continue;
         }
         auto d = std::move(in->deliveries.front());
@@ -149,7 +153,8 @@ void close(std::shared_ptr<Stream> s) {
 awaitable<Expected<std::shared_ptr<Stream>>> dial(std::shared_ptr<Connection> c,
                                                   std::string control_queue,
                                                   StreamOptions options) {
-    auto inbound = co_await open_inbound(c, std::string(), options.prefetch);
+    const std::string server_named;
+    auto inbound = co_await open_inbound(c, server_named, options.prefetch);
     if (!inbound) co_return tl::unexpected("dial: " + inbound.error());
     auto [in, queue] = *inbound;
     auto out = co_await open_outbound(c);
@@ -162,10 +167,9 @@ awaitable<Expected<std::shared_ptr<Stream>>> dial(std::shared_ptr<Connection> c,
         close_channel(**out);
         return tl::unexpected("dial \"" + control_queue + "\": " + why);
     };
+    const auto nobody = "no server is listening on control queue \"" + control_queue + "\"";
     auto sent =
-        co_await send_handshake(*out, control_queue, queue,
-                                "no server is listening on control queue \"" + control_queue + "\"",
-                                options.handshake_timeout);
+        co_await send_handshake(*out, control_queue, queue, nobody, options.handshake_timeout);
     if (!sent) co_return fail(sent.error());
     auto reply = co_await next_delivery(in, deadline_after(options.handshake_timeout));
     if (!reply) co_return fail("no handshake reply: " + reply.error());
@@ -200,7 +204,8 @@ awaitable<Expected<std::shared_ptr<Stream>>> accept(std::shared_ptr<Listener> l)
             continue;
         }
         ack(*l->m_control, request->delivery_tag);
-        auto inbound = co_await open_inbound(l->m_connection, std::string(), l->m_options.prefetch);
+        const std::string server_named;
+        auto inbound = co_await open_inbound(l->m_connection, server_named, l->m_options.prefetch);
         if (!inbound) co_return tl::unexpected("accept: " + inbound.error());
         auto [in, queue] = *inbound;
         auto out = co_await open_outbound(l->m_connection);
@@ -208,9 +213,9 @@ awaitable<Expected<std::shared_ptr<Stream>>> accept(std::shared_ptr<Listener> l)
             close_channel(*in);
             co_return tl::unexpected("accept: " + out.error());
         }
-        auto sent =
-            co_await send_handshake(*out, *client_queue, queue, std::string("the client is gone"),
-                                    l->m_options.handshake_timeout);
+        const std::string gone = "the client is gone";
+        auto sent = co_await send_handshake(*out, *client_queue, queue, gone,
+                                            l->m_options.handshake_timeout);
         if (!sent) {
             close_channel(*in);
             close_channel(**out);
