@@ -15,7 +15,7 @@ pids=()
 cleanup() {
   stop_proxy
   for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-  rm -rf "$tmp"
+  [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -35,6 +35,12 @@ pids+=($!)
 wait_for -f "$tmp/backends.ready"
 wait_for port "$http_port"
 
+# Waits until a bridge logged that it listens (probing its port would open a stream).
+wait_listening() {
+  for _ in $(seq 50); do grep -q listening "$1" && return 0; sleep 0.1; done
+  fail "not listening: $(cat "$1")"
+}
+
 # start_pair NAME BACKEND_PORT [BROKER_URL]: a bridge server forwarding to the backend and a
 # bridge client for it; sets port_NAME to the client's TCP port.
 start_pair() {
@@ -43,11 +49,10 @@ start_pair() {
   "$bridge" server --url "$u" --queue "$name" --forward "127.0.0.1:$backend" \
     > "$tmp/$name.server.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 50); do grep -q listening "$tmp/$name.server.log" && break; sleep 0.1; done
-  grep -q listening "$tmp/$name.server.log" || fail "server $name: $(cat "$tmp/$name.server.log")"
+  wait_listening "$tmp/$name.server.log"
   "$bridge" client --url "$u" --queue "$name" --listen "$listen" > "$tmp/$name.client.log" 2>&1 &
   pids+=($!)
-  wait_for port "$listen"
+  wait_listening "$tmp/$name.client.log"
   printf -v "port_$name" %s "$listen"
 }
 start_pair sink "$sink_port"
@@ -91,7 +96,7 @@ wait_for -f "$tmp/py.ready"
 listen=$(free_port)
 "$bridge" client --url "$url" --queue py-server --listen "$listen" > "$tmp/to-py.log" 2>&1 &
 pids+=($!)
-wait_for port "$listen"
+wait_listening "$tmp/to-py.log"
 timeout 30 $tcp exchange "$listen" "$tmp/up" "$tmp/from-py" || fail "exchange with pika server"
 wait "$py_server" || fail "pika server: $(cat "$tmp/py-server.log")"
 cmp "$tmp/up" "$tmp/py-server.got" || fail "pika server got other bytes"
@@ -107,7 +112,7 @@ echo "pika client <-> our server: ok"
 listen=$(free_port)
 "$bridge" client --url "$url" --queue nobody-listens --listen "$listen" > "$tmp/nobody.log" 2>&1 &
 pids+=($!)
-wait_for port "$listen"
+wait_listening "$tmp/nobody.log"
 timeout 5 $tcp exchange "$listen" /dev/null "$tmp/nobody.got" || fail "no server: not closed fast"
 grep -q 'no server is listening on control queue "nobody-listens"' "$tmp/nobody.log" \
   || fail "no server: $(cat "$tmp/nobody.log")"
