@@ -46,6 +46,7 @@ void complete_content(Channel& ch) {
 void on_channel_method(Connection& c, Channel& ch, amqp::Method method) {
     if (auto* close = std::get_if<amqp::ChannelClose>(&method)) {
         c.send_method(ch.id, amqp::ChannelCloseOk{});
+        ch.close_code = close->reply_code;
         ch.error = "the broker closed channel " + std::to_string(ch.id) + ": " +
                    describe_close(close->reply_code, close->reply_text);
         wake_all(ch);

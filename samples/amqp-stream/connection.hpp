@@ -42,6 +42,7 @@ struct Channel {
     std::uint16_t id = 0;
     std::weak_ptr<Connection> connection;
     std::optional<std::string> error;  // closed by the broker, by us, or with the connection
+    std::uint16_t close_code = 0;      // the broker's reply code when it closed the channel
 
     // The reply to the one outstanding synchronous method.
     std::optional<amqp::Method> reply;

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
                         "broker URL: amqp://[user[:password]@]host[:port][/vhost]");
         cmd->add_option("--queue", options.queue, "the server's control queue")->required();
         cmd->add_option("--heartbeat", options.connection.heartbeat_s,
-                        "AMQP heartbeat in seconds (0: none)")
+                        "AMQP heartbeat and peer check interval in seconds (0: none)")
             ->capture_default_str();
         cmd->add_option("--max-message", options.stream.max_message,
                         "largest message a write is cut into, bytes")
@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     options.url = *url;
+    // A dead peer is noticed as fast as a dead broker.
+    options.stream.peer_check = std::chrono::seconds(options.connection.heartbeat_s);
     if (*server) {
         auto target = amqpstream::parse_host_port(forward);
         if (!target) {

@@ -82,6 +82,7 @@ awaitable<Expected<std::size_t>> read(std::shared_ptr<Stream> s, std::span<std::
         auto& in = s->m_in;
         if (in->deliveries.empty()) {
             if (in->error) co_return tl::unexpected("stream broken: " + *in->error);
+            if (s->m_peer_gone) co_return tl::unexpected(*s->m_peer_gone);
             const bool woken = co_await in->delivery_event.wait_until(deadline);
             if (!woken) co_return tl::unexpected(std::string("read timed out"));
             continue;
@@ -150,6 +151,32 @@ void close(std::shared_ptr<Stream> s) {
     close_channel(*s->m_out);
 }
 
+awaitable<void> watch_peer(std::shared_ptr<Stream> s) {
+    const auto interval = s->m_options.peer_check;
+    if (interval.count() <= 0) co_return;
+    asio::steady_timer timer(s->m_connection->executor());
+    const amqp::Method probe = amqp::QueueDeclare{.queue = s->m_remote_queue, .passive = true};
+    while (!s->m_closed && !s->m_eof && !s->m_connection->error()) {
+        timer.expires_after(interval);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (s->m_closed || s->m_eof) break;
+        auto ch = co_await open_channel(s->m_connection);
+        if (!ch) break;
+        auto declared = co_await call(*ch, probe, kCallTimeout);
+        // 405 RESOURCE_LOCKED: the queue lives, exclusive to the peer's connection.
+        if (declared) close_channel(**ch);
+        if (declared || (*ch)->close_code != amqp::reply::not_found) continue;
+        // Its end of stream may still be on its way to us: give it a moment.
+        timer.expires_after(std::chrono::seconds(1));
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (s->m_eof || s->m_closed) break;
+        s->m_peer_gone = "the peer is gone: its queue " + s->m_remote_queue + " no longer exists";
+        s->m_in->delivery_event.notify();
+        break;
+    }
+}
+
 awaitable<Expected<std::shared_ptr<Stream>>> dial(std::shared_ptr<Connection> c,
                                                   std::string control_queue,
                                                   StreamOptions options) {
@@ -179,7 +206,9 @@ awaitable<Expected<std::shared_ptr<Stream>>> dial(std::shared_ptr<Connection> c,
         co_return fail("bad handshake reply: " + server_queue.error());
     }
     ack(*in, reply->delivery_tag);
-    co_return std::make_shared<Stream>(c, in, *out, queue, *server_queue, options);
+    auto stream = std::make_shared<Stream>(c, in, *out, queue, *server_queue, options);
+    asio::co_spawn(c->executor(), watch_peer(stream), asio::detached);
+    co_return stream;
 }
 
 awaitable<Expected<std::shared_ptr<Listener>>> listen(std::shared_ptr<Connection> c,
@@ -224,8 +253,10 @@ awaitable<Expected<std::shared_ptr<Stream>>> accept(std::shared_ptr<Listener> l)
                          l->m_queue.c_str(), sent.error().c_str());
             continue;
         }
-        co_return std::make_shared<Stream>(l->m_connection, in, *out, queue, *client_queue,
-                                           l->m_options);
+        auto stream =
+            std::make_shared<Stream>(l->m_connection, in, *out, queue, *client_queue, l->m_options);
+        asio::co_spawn(l->m_connection->executor(), watch_peer(stream), asio::detached);
+        co_return stream;
     }
 }
 

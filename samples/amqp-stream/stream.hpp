@@ -21,6 +21,9 @@ struct StreamOptions {
     std::uint16_t prefetch = 64;      // unacked messages the broker may push per stream
     std::chrono::milliseconds handshake_timeout{10000};
     std::chrono::milliseconds write_timeout{60000};  // a broker confirm slower than this fails
+    // How often the peer's queue is checked (a passive declare on a short-lived channel):
+    // a dead peer's exclusive queue is gone, and reads then fail. 0: never.
+    std::chrono::milliseconds peer_check{10000};
 };
 
 class Stream {
@@ -51,6 +54,9 @@ public:
     // Ends both directions at once (sending end of stream if not yet sent, not waiting
     // for it) and wakes a pending read.
     friend void close(std::shared_ptr<Stream> s);
+    // Runs while the stream is open (dial and accept start it): see StreamOptions::peer_check.
+    awaitable<void> watch_peer(std::shared_ptr<Stream> s);
+    friend awaitable<void> watch_peer(std::shared_ptr<Stream> s);
 
 private:
     std::shared_ptr<Connection> m_connection;
@@ -65,6 +71,7 @@ private:
     bool m_shut = false;  // our end of stream went out
     bool m_closed = false;
     bool m_writing = false;  // writes are one at a time: one confirm window per stream
+    std::optional<std::string> m_peer_gone;  // why reads fail once the peer died
 };
 
 awaitable<Expected<std::size_t>> read(std::shared_ptr<Stream> s, std::span<std::byte> buffer,

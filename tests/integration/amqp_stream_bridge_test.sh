@@ -37,7 +37,7 @@ wait_for port "$http_port"
 
 # Waits until a bridge logged that it listens (probing its port would open a stream).
 wait_listening() {
-  for _ in $(seq 50); do grep -q listening "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 50); do grep -qs listening "$1" && return 0; sleep 0.1; done
   fail "not listening: $(cat "$1")"
 }
 
@@ -131,6 +131,38 @@ set -e
 [ "$badurl" = 2 ] && grep -q 'accepted: amqp://' "$tmp/badurl.log" \
   || fail "bad url: $badurl $(cat "$tmp/badurl.log")"
 echo "errors: ok"
+
+# Killing the server side: the client side notices within the heartbeat (1 s here: a peer
+# check each second, then a second's grace for an end of stream still on its way).
+listen=$(free_port)
+"$bridge" server --url "$url" --queue doomed --forward "127.0.0.1:$sink_port" --heartbeat 1 \
+  > "$tmp/doomed.server.log" 2>&1 &
+doomed=$!
+wait_listening "$tmp/doomed.server.log"
+"$bridge" client --url "$url" --queue doomed --listen "$listen" --heartbeat 1 \
+  > "$tmp/doomed.client.log" 2>&1 &
+pids+=($!)
+wait_listening "$tmp/doomed.client.log"
+$py - "$listen" "$doomed" > "$tmp/doomed.out" 2>&1 <<'PY' || fail "kill: $(cat "$tmp/doomed.out" "$tmp/doomed.client.log")"
+import os, signal, socket, sys, time
+conn = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+conn.sendall(b"half a request")
+time.sleep(1)
+os.kill(int(sys.argv[2]), signal.SIGKILL)
+start = time.monotonic()
+conn.settimeout(10)
+try:
+    rest = conn.recv(100)
+except ConnectionResetError:
+    rest = b""
+took = time.monotonic() - start
+assert rest == b"", rest
+assert took < 5, took
+print("closed %.1f s after the kill" % took)
+PY
+{ wait "$doomed"; } 2> /dev/null || true
+grep -q 'the peer is gone' "$tmp/doomed.client.log" || fail "kill: $(cat "$tmp/doomed.client.log")"
+echo "server killed: client side $(cat "$tmp/doomed.out")"
 
 # Through the recording proxy: follow --amqp-stream gives both directions back.
 cap=$tmp/bridge.amqpcap
