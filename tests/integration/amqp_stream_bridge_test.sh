@@ -4,7 +4,8 @@
 # in order, half-close (the client shuts down writing and still reads the whole reply),
 # interop with the Go protocol's pika peer in both roles, clear errors (broker unreachable,
 # no server listening, bad command line), and through the recording proxy
-# `amqp-analyze follow --amqp-stream` gives both directions back byte-identical.
+# `amqp-analyze follow --amqp-stream` gives both directions back byte-identical, and every
+# declare, consume and publish in that capture has the Go library's flags and properties.
 #   amqp_stream_bridge_test.sh AMQP_STREAM AMQPPROX AMQP_ANALYZE   (AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
 bridge=$1
@@ -177,3 +178,8 @@ stop_proxy
 cmp "$tmp/up" "$tmp/follow/stream-1.client-to-server" || fail "follow: client-to-server differs"
 cmp "$tmp/up" "$tmp/follow/stream-1.server-to-client" || fail "follow: server-to-client differs"
 echo "follow --amqp-stream: ok"
+
+# Every declare, consume, publish property and the handshake, as the Go library has them.
+"$analyze" trace "$cap" --format json > "$tmp/trace.jsonl" || fail "trace exited $?"
+$py "$root/tests/integration/amqp_stream_wire_check.py" "$tmp/trace.jsonl" recorded \
+  || fail "wire check"
