@@ -9,7 +9,12 @@
   amqp_stream_tcp.py concurrent PORT N BYTES
       N connections at once to an echo, each sending its own numbered pattern; checks each
       gets back exactly its own bytes in order.
+  amqp_stream_tcp.py bulk PORT MB          (benchmarks, against a sink)
+      sends MB megabytes, half-closes, waits for the sink's answer: prints MB/s.
+  amqp_stream_tcp.py pingpong PORT N       (benchmarks, against an echo)
+      N one-byte round trips on one connection: prints the median and p99 in microseconds.
 """
+import time
 import hashlib
 import socket
 import sys
@@ -78,6 +83,32 @@ def main():
         got = exchange(int(sys.argv[2]), data)
         with open(sys.argv[4], "wb") as f:
             f.write(got)
+    elif mode == "bulk":
+        port, mb = int(sys.argv[2]), int(sys.argv[3])
+        block = bytes(1 << 20)
+        conn = socket.create_connection(("127.0.0.1", port))
+        start = time.monotonic()
+        for _ in range(mb):
+            conn.sendall(block)
+        conn.shutdown(socket.SHUT_WR)
+        reply = conn.recv(100)
+        took = time.monotonic() - start
+        assert len(reply) == 65, reply
+        print("%.1f MB/s (%d MB in %.2f s)" % (mb * 1.048576 / took, mb, took))
+    elif mode == "pingpong":
+        port, n = int(sys.argv[2]), int(sys.argv[3])
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        rtts = []
+        for _ in range(n):
+            start = time.perf_counter()
+            conn.sendall(b"x")
+            assert conn.recv(1) == b"x"
+            rtts.append(time.perf_counter() - start)
+        conn.shutdown(socket.SHUT_WR)
+        rtts.sort()
+        print("median %.0f us, p99 %.0f us (%d round trips)" % (
+            rtts[len(rtts) // 2] * 1e6, rtts[int(len(rtts) * 0.99)] * 1e6, n))
     elif mode == "concurrent":
         port, n, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
         failures = []
