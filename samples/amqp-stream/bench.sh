@@ -19,16 +19,16 @@ sink=$(port); echo_port=$(port)
 $tcp servers "$sink" "$echo_port" "$tmp/ready" & pids+=($!)
 for _ in $(seq 50); do [ -f "$tmp/ready" ] && break; sleep 0.1; done
 url="amqp://guest:guest@127.0.0.1:$broker_port/"
-pair() {  # pair NAME BACKEND -> prints the client's port
+pair() {  # pair NAME BACKEND: sets pair_port to the client's port
   local p; p=$(port)
   "$bridge" server --url "$url" --queue "bench-$1" --forward "127.0.0.1:$2" > "$tmp/$1.s" 2>&1 &
   pids+=($!); listening "$tmp/$1.s" > /dev/null
   "$bridge" client --url "$url" --queue "bench-$1" --listen "$p" > "$tmp/$1.c" 2>&1 &
   pids+=($!); listening "$tmp/$1.c" > /dev/null
-  echo "$p"
+  pair_port=$p
 }
-bulk_port=$(pair bulk "$sink")
-ping_port=$(pair ping "$echo_port")
+pair bulk "$sink"; bulk_port=$pair_port
+pair ping "$echo_port"; ping_port=$pair_port
 echo "bulk $mb MB, direct TCP:    $($tcp bulk "$sink" "$mb")"
 echo "bulk $mb MB, bridge:        $($tcp bulk "$bulk_port" "$mb")"
 echo "1-byte ping-pong, direct:   $($tcp pingpong "$echo_port" "$trips")"
