@@ -295,6 +295,8 @@ awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor e
     amqp::FieldTable capabilities;
     capabilities.entries.push_back({"publisher_confirms", amqp::FieldValue{true}});
     capabilities.entries.push_back({"consumer_cancel_notify", amqp::FieldValue{true}});
+    // Without it RabbitMQ drops the socket on a bad login instead of saying why.
+    capabilities.entries.push_back({"authentication_failure_close", amqp::FieldValue{true}});
     start_ok.client_properties.entries.push_back(
         {"capabilities", amqp::FieldValue{std::move(capabilities)}});
     start_ok.response = std::string(1, '\0') + url.user + std::string(1, '\0') + url.password;

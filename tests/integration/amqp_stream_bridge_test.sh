@@ -131,6 +131,27 @@ set -e
 [ "$usage" = 2 ] && grep -q -- '--listen' "$tmp/usage.log" || fail "usage: $usage $(cat "$tmp/usage.log")"
 [ "$badurl" = 2 ] && grep -q 'accepted: amqp://' "$tmp/badurl.log" \
   || fail "bad url: $badurl $(cat "$tmp/badurl.log")"
+# An invalid connection request (a body) is rejected and logged; the server goes on.
+$py - "$broker_port" <<'PY' || fail "invalid request"
+import sys, pika
+c = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", int(sys.argv[1])))
+ch = c.channel()
+ch.basic_publish("", "echo", b"not empty", pika.BasicProperties(delivery_mode=1, reply_to="x"))
+c.close()
+PY
+for _ in $(seq 50); do grep -qs 'rejected a connection request' "$tmp/echo.server.log" && break; sleep 0.1; done
+grep -q 'rejected a connection request on "echo": it carries 9 bytes' "$tmp/echo.server.log" \
+  || fail "invalid request: $(cat "$tmp/echo.server.log")"
+echo 'again' > "$tmp/again"
+$tcp exchange "$port_echo" "$tmp/again" "$tmp/again.got" && cmp "$tmp/again" "$tmp/again.got" \
+  || fail "echo after an invalid request"
+set +e
+"$bridge" client --url "amqp://guest:wrong@127.0.0.1:$broker_port/" --queue q --listen "$(free_port)" \
+  > "$tmp/login.log" 2>&1
+code=$?
+set -e
+[ "$code" = 1 ] && grep -q 'refused the login' "$tmp/login.log" \
+  || fail "bad login: exit $code: $(cat "$tmp/login.log")"
 echo "errors: ok"
 
 # Killing the server side: the client side notices within the heartbeat (1 s here: a peer
@@ -139,6 +160,7 @@ listen=$(free_port)
 "$bridge" server --url "$url" --queue doomed --forward "127.0.0.1:$sink_port" --heartbeat 1 \
   > "$tmp/doomed.server.log" 2>&1 &
 doomed=$!
+disown "$doomed"  # its SIGKILL is the test, not news for the shell
 wait_listening "$tmp/doomed.server.log"
 "$bridge" client --url "$url" --queue doomed --listen "$listen" --heartbeat 1 \
   > "$tmp/doomed.client.log" 2>&1 &
@@ -161,7 +183,6 @@ assert rest == b"", rest
 assert took < 5, took
 print("closed %.1f s after the kill" % took)
 PY
-{ wait "$doomed"; } 2> /dev/null || true
 grep -q 'the peer is gone' "$tmp/doomed.client.log" || fail "kill: $(cat "$tmp/doomed.client.log")"
 echo "server killed: client side $(cat "$tmp/doomed.out")"
 
