@@ -194,6 +194,17 @@ start_recording_proxy "$cap"
 start_pair recorded "$echo_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
 $tcp exchange "$port_recorded" "$tmp/up" "$tmp/recorded.got" || fail "recorded exchange"
 cmp "$tmp/up" "$tmp/recorded.got" || fail "recorded: echo differs"
+# HTTP and 10 MB of random bytes (half-closed) through the recording proxy as well.
+start_pair recorded_http "$http_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
+curl -sS --max-time 20 -o "$tmp/page.rec" "http://127.0.0.1:$port_recorded_http/page.bin" \
+  || fail "curl through the recorded bridge"
+cmp "$tmp/www/page.bin" "$tmp/page.rec" || fail "recorded: HTTP body differs"
+start_pair recorded_sink "$sink_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
+head -c 10000000 /dev/urandom > "$tmp/bulk10"
+$tcp exchange "$port_recorded_sink" "$tmp/bulk10" "$tmp/bulk10.reply" || fail "recorded bulk"
+[ "$(cat "$tmp/bulk10.reply")" = "$(sha256sum < "$tmp/bulk10" | cut -d' ' -f1)" ] \
+  || fail "recorded bulk: sha256 differs"
+echo "through the recording proxy: echo, HTTP and 10 MB ok"
 sleep 0.5  # the bridges close their channels after the last bytes
 stop_proxy
 "$analyze" follow --amqp-stream "$cap" --queue recorded -o "$tmp/follow" > "$tmp/follow.out" \
@@ -204,5 +215,5 @@ echo "follow --amqp-stream: ok"
 
 # Every declare, consume, publish property and the handshake, as the Go library has them.
 "$analyze" trace "$cap" --format json > "$tmp/trace.jsonl" || fail "trace exited $?"
-$py "$root/tests/integration/amqp_stream_wire_check.py" "$tmp/trace.jsonl" recorded \
+$py "$root/tests/integration/amqp_stream_wire_check.py" "$tmp/trace.jsonl" recorded recorded_http recorded_sink \
   || fail "wire check"

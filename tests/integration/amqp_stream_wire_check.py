@@ -2,14 +2,14 @@
 """Checks, from `amqp-analyze trace --format json` of a capture, that amqp-stream sessions
 speak the Go library's wire protocol (docs: samples/amqp-stream/README.md):
 
-  amqp_stream_wire_check.py TRACE.jsonl CONTROL_QUEUE
+  amqp_stream_wire_check.py TRACE.jsonl CONTROL_QUEUE...
 
 - every queue declared non-durable, exclusive, auto-delete, no arguments, not nowait
   (passive declares are our peer checks: they create nothing);
 - every consume with consumer tag = queue, manual ack, exclusive, not no-local;
 - every publish to the default exchange, mandatory, not immediate, delivery mode 1 and no
   property but reply-to, which only the two empty handshake messages carry;
-- the handshake: an empty request to CONTROL_QUEUE with reply-to = the client's queue, then
+- the handshake: an empty request to a CONTROL_QUEUE with reply-to = the client's queue, then
   an empty reply to that queue with reply-to = the server's queue, and no third message.
 Prints a count of what it checked; exits 1 with the first violation.
 """
@@ -18,7 +18,7 @@ import sys
 
 
 def main():
-    trace, control = sys.argv[1], sys.argv[2]
+    trace, controls = sys.argv[1], set(sys.argv[2:])
     frames = [json.loads(line) for line in open(trace)]
     counts = {"declare": 0, "consume": 0, "publish": 0, "request": 0, "reply": 0}
     pending = {}  # (session, channel) -> the publish whose header comes next
@@ -63,7 +63,7 @@ def main():
             if reply_to is not None:
                 if h["body_size"] != 0:
                     bad(f, "a handshake message with a body")
-                if queue == control:
+                if queue in controls:
                     counts["request"] += 1
                     requests.add(reply_to)
                 elif queue in requests and queue not in replied:
