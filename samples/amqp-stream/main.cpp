@@ -7,6 +7,14 @@
 
 #include "bridge_app.hpp"
 
+namespace {
+const char* const kUsage =
+    "usage: amqp-stream server --url amqp://... --queue NAME --forward HOST:PORT [options]\n"
+    "       amqp-stream client --url amqp://... --queue NAME --listen PORT [--bind ADDR] "
+    "[options]\n"
+    "options: --heartbeat S, --max-message BYTES, --prefetch N; --help for details\n";
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"amqp-stream: TCP connections carried as byte streams over an AMQP broker"};
     app.require_subcommand(1);
@@ -51,7 +59,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        (void)app.exit(e);
+        std::fprintf(stderr, "amqp-stream: %s\n%s", e.what(), kUsage);
         return 2;
     }
     auto url = amqpstream::parse_amqp_url(url_text);

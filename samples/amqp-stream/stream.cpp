@@ -138,17 +138,21 @@ awaitable<Expected<void>> shutdown(std::shared_ptr<Stream> s) {
     co_return Expected<void>{};
 }
 
-void close(std::shared_ptr<Stream> s) {
-    if (s->m_closed) return;
-    if (!s->m_shut) {
-        s->m_shut = true;
-        publish(*s->m_out, s->m_remote_queue, std::nullopt, {});
+void Stream::close_now() {
+    if (m_closed) return;
+    if (!m_shut) {
+        m_shut = true;
+        publish(*m_out, m_remote_queue, std::nullopt, {});
     }
-    s->m_closed = true;
+    m_closed = true;
     // Closing the consuming channel cancels the consumer, and the broker deletes the
     // auto-delete queue; closing the other after the end-of-stream publish keeps its order.
-    close_channel(*s->m_in);
-    close_channel(*s->m_out);
+    close_channel(*m_in);
+    close_channel(*m_out);
+}
+
+void close(std::shared_ptr<Stream> s) {
+    s->close_now();
 }
 
 awaitable<void> watch_peer(std::shared_ptr<Stream> s) {

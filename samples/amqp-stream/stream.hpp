@@ -37,6 +37,10 @@ public:
           m_local_queue(std::move(local_queue)),
           m_remote_queue(std::move(remote_queue)),
           m_options(options) {}
+    // A stream dropped without close() still ends: end of stream, channels closed.
+    ~Stream() { close_now(); }
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
 
     // The queue this side reads, the queue it writes to.
     const std::string& local_queue() const { return m_local_queue; }
@@ -59,6 +63,8 @@ public:
     friend awaitable<void> watch_peer(std::shared_ptr<Stream> s);
 
 private:
+    void close_now();
+
     std::shared_ptr<Connection> m_connection;
     std::shared_ptr<Channel> m_in;   // consumes m_local_queue
     std::shared_ptr<Channel> m_out;  // publishes to m_remote_queue, in confirm mode
