@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and latency of the amqp-stream bridge against a RabbitMQ on loopback, with
-# direct TCP to the same backends as the same-run baseline.
+# direct TCP to the same backends and the stream API alone (amqp-stream-bench: publish with
+# confirms and consume through the broker, no TCP hops) as the same-run baselines.
 #   samples/amqp-stream/bench.sh AMQP_STREAM BROKER_PORT [MB] [ROUND_TRIPS]
 set -euo pipefail
 bridge=$1
@@ -31,5 +32,6 @@ pair bulk "$sink"; bulk_port=$pair_port
 pair ping "$echo_port"; ping_port=$pair_port
 echo "bulk $mb MB, direct TCP:    $($tcp bulk "$sink" "$mb")"
 echo "bulk $mb MB, bridge:        $($tcp bulk "$bulk_port" "$mb")"
+echo "bulk $mb MB, stream API:    $("$(dirname "$bridge")/amqp-stream-bench" "$url" "$mb")"
 echo "1-byte ping-pong, direct:   $($tcp pingpong "$echo_port" "$trips")"
 echo "1-byte ping-pong, bridge:   $($tcp pingpong "$ping_port" "$trips")"
