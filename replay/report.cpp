@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "analyze/html.hpp"
 #include "formats/text/json_writer.hpp"
 
 namespace amqpprox::replay {
@@ -110,35 +111,10 @@ void write_latencies(std::ostream& out, const Report& report) {
     }
 }
 
+// JUnit XML carries names from captures: the report's escaping (character references, and
+// U+FFFD for invalid UTF-8 and control characters, which XML 1.0 cannot carry) serves it too.
 std::string xml_escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                // XML 1.0 has no way to carry most control characters.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-                    out += '?';
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out;
+    return analyze::html::escape(text);
 }
 
 }  // namespace
