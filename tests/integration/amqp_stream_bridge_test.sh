@@ -77,7 +77,7 @@ echo "bulk $bulk_mb MB up + half-close: ok ($(echo "$end - $start" | bc) s)"
 mv "$tmp/bulk" "$tmp/www/bulk"
 curl -sS --max-time 60 -o "$tmp/bulk.got" "http://127.0.0.1:$port_http/bulk" || fail "bulk down"
 [ "$(sha256sum < "$tmp/bulk.got")" = "$(sha256sum < "$tmp/www/bulk")" ] || fail "bulk down differs"
-rm -f "$tmp/bulk.got" "$tmp/www/bulk"
+rm -f "$tmp/bulk.got"  # www/bulk goes through the recording proxy below
 echo "bulk $bulk_mb MB down: ok"
 
 # 20 concurrent streams through the echo.
@@ -194,24 +194,29 @@ start_recording_proxy "$cap"
 start_pair recorded "$echo_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
 $tcp exchange "$port_recorded" "$tmp/up" "$tmp/recorded.got" || fail "recorded exchange"
 cmp "$tmp/up" "$tmp/recorded.got" || fail "recorded: echo differs"
-# HTTP and 10 MB of random bytes (half-closed) through the recording proxy as well.
+# HTTP and the bulk bytes (half-closed) through the recording proxy as well.
 start_pair recorded_http "$http_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
 curl -sS --max-time 20 -o "$tmp/page.rec" "http://127.0.0.1:$port_recorded_http/page.bin" \
   || fail "curl through the recorded bridge"
 cmp "$tmp/www/page.bin" "$tmp/page.rec" || fail "recorded: HTTP body differs"
 start_pair recorded_sink "$sink_port" "amqp://guest:guest@127.0.0.1:$proxy_port/"
-head -c 10000000 /dev/urandom > "$tmp/bulk10"
-$tcp exchange "$port_recorded_sink" "$tmp/bulk10" "$tmp/bulk10.reply" || fail "recorded bulk"
-[ "$(cat "$tmp/bulk10.reply")" = "$(sha256sum < "$tmp/bulk10" | cut -d' ' -f1)" ] \
+$tcp exchange "$port_recorded_sink" "$tmp/www/bulk" "$tmp/bulk.recorded.reply" || fail "recorded bulk"
+[ "$(cat "$tmp/bulk.recorded.reply")" = "$(sha256sum < "$tmp/www/bulk" | cut -d' ' -f1)" ] \
   || fail "recorded bulk: sha256 differs"
-echo "through the recording proxy: echo, HTTP and 10 MB ok"
+echo "through the recording proxy: echo, HTTP and $bulk_mb MB ok"
 sleep 0.5  # the bridges close their channels after the last bytes
 stop_proxy
 "$analyze" follow --amqp-stream "$cap" --queue recorded -o "$tmp/follow" > "$tmp/follow.out" \
   2> "$tmp/follow.err" || fail "follow exited $?: $(cat "$tmp/follow.out" "$tmp/follow.err")"
 cmp "$tmp/up" "$tmp/follow/stream-1.client-to-server" || fail "follow: client-to-server differs"
 cmp "$tmp/up" "$tmp/follow/stream-1.server-to-client" || fail "follow: server-to-client differs"
-echo "follow --amqp-stream: ok"
+# The bulk stream too: its upstream is the file, its downstream the sink's checksum line.
+"$analyze" follow --amqp-stream "$cap" --queue recorded_sink -o "$tmp/follow_sink" \
+  > "$tmp/follow_sink.out" 2>&1 || fail "follow (bulk) exited $?: $(cat "$tmp/follow_sink.out")"
+cmp "$tmp/www/bulk" "$tmp/follow_sink/stream-1.client-to-server" || fail "follow: bulk upstream differs"
+cmp "$tmp/bulk.recorded.reply" "$tmp/follow_sink/stream-1.server-to-client" \
+  || fail "follow: bulk downstream differs"
+echo "follow --amqp-stream: ok (echo, and the $bulk_mb MB stream)"
 
 # Every declare, consume, publish property and the handshake, as the Go library has them.
 "$analyze" trace "$cap" --format json > "$tmp/trace.jsonl" || fail "trace exited $?"
