@@ -109,9 +109,23 @@ void CaptureWriter::record_gap(const Gap& gap) {
 bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::FrameType type,
                                  std::uint16_t channel, amqp::ByteView payload,
                                  std::int64_t ts_ns) {
+    if (ts_ns == 0) ts_ns = now_ns();
+    // A full queue under the drop policy: count the frame before paying for its copy and its
+    // decode on the caller's (the proxy's network) thread, which is busiest exactly now.
+    if (m_options.overflow == OverflowPolicy::drop &&
+        m_pending_frames.load(std::memory_order_relaxed) >= m_options.queue_capacity) {
+        std::lock_guard lock(m_mutex);
+        ++m_next_seq[session];
+        ++m_stats.frames_submitted;
+        count_drop(session, ts_ns,
+                   type == amqp::FrameType::protocol_header
+                       ? payload.size()
+                       : std::uint64_t{payload.size()} + amqp::kFrameOverhead);
+        return false;
+    }
     Record record;
     record.session = session;
-    record.ts_ns = ts_ns == 0 ? now_ns() : ts_ns;
+    record.ts_ns = ts_ns;
     record.direction = direction;
     record.channel = channel;
     record.type = type;
@@ -130,11 +144,7 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
     }
     if (m_pending_frames >= m_options.queue_capacity) {
         if (m_options.overflow == OverflowPolicy::drop) {
-            auto& d = m_dropped[session];
-            if (d.frames == 0) d.first_ts_ns = record.ts_ns;
-            ++d.frames;
-            d.bytes += wire_size(record);
-            ++m_stats.frames_dropped;
+            count_drop(session, record.ts_ns, wire_size(record));
             return false;
         }
         m_space.wait(lock, [this] {
@@ -252,6 +262,14 @@ bool CaptureWriter::is_session_method(const Record& record) {
 // On the caller's thread: the writer thread is the bottleneck (one SQLite connection), the
 // callers are many. Connection-class methods are left whole to the writer thread, which
 // learns the session's facts from them before redacting.
+void CaptureWriter::count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes) {
+    auto& d = m_dropped[session];
+    if (d.frames == 0) d.first_ts_ns = ts_ns;
+    ++d.frames;
+    d.bytes += wire_bytes;
+    ++m_stats.frames_dropped;
+}
+
 void CaptureWriter::prepare_method(Record& record) const {
     if (auto id = amqp::peek_method_id(record.payload)) record.method = id->key();
     if (!record.method || is_session_method(record)) return;

@@ -5,6 +5,7 @@
 // gap is recorded (or, with OverflowPolicy::block, the caller waits).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -92,6 +93,8 @@ private:
     void write_batch(std::vector<Event>& batch, std::map<SessionId, Dropped>& dropped);
     static constexpr std::uint32_t kConnectionClass = 10;
     static bool is_session_method(const Record& record);
+    // With m_mutex held: one frame lost to a full queue, for its session's gap row.
+    void count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes);
     void prepare_method(Record& record) const;
     void apply(Record& record);
     void rotate_if_due();
@@ -106,7 +109,7 @@ private:
     std::condition_variable m_work;
     std::condition_variable m_space;
     std::vector<Event> m_pending;
-    std::size_t m_pending_frames = 0;
+    std::atomic<std::size_t> m_pending_frames = 0;  // written under m_mutex; read early too
     std::unordered_map<SessionId, std::uint64_t> m_next_seq;
     std::map<SessionId, Dropped> m_dropped;
     bool m_stopping = false;
