@@ -10,8 +10,6 @@ set -euo pipefail
 proxy=$1
 analyze=$2
 source "$(dirname "$0")/lib.sh"
-trap 'stop_proxy; rm -rf "$tmp"' EXIT
-
 cap=$tmp/streams.amqpcap
 start_recording_proxy "$cap"
 port=$proxy_port

@@ -1,6 +1,6 @@
 # Shared by the broker-backed integration tests; sourced right after `set -euo pipefail`.
 # Sets root, py, broker_port (or exits 77, "skipped", when no test broker runs: the scripts
-# run under tests/run.sh) and tmp (a fresh directory each script's cleanup removes).
+# run under tests/run.sh) and tmp (a fresh directory removed on exit, with any proxy started).
 # Provides fail, free_port and wait_for.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 py=/usr/bin/python3  # Debian's python, the one with pika
@@ -10,6 +10,9 @@ if [ -z "$broker_port" ]; then
   exit 77
 fi
 tmp=$(mktemp -d)
+# The default clean-up: a script with more to stop sets its own trap (and calls stop_proxy).
+proxy_pid=
+trap 'stop_proxy; rm -rf "$tmp"' EXIT
 
 # Fails the test, with the end of the proxy's log when there is one.
 fail() {

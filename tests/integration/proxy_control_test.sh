@@ -9,12 +9,6 @@ ctl_bin=$2
 analyze=$3
 source "$(dirname "$0")/lib.sh"
 sock=$tmp/ctl.sock
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 ctl() { "$ctl_bin" "$sock" "$@"; }
 
 # amqpprox_ctl without a proxy: a clear error, exit 1.

@@ -23,7 +23,7 @@ for _ in range(200):
 ')
 proxy_pid=
 cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
+  stop_proxy
   "$root/tests/env/rabbitmq.sh" stop "$broker2" "$tmp/rabbit2" > /dev/null 2>&1 || true
   rm -rf "$tmp"
 }

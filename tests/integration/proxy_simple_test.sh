@@ -8,12 +8,6 @@ set -euo pipefail
 proxy=$1
 analyze=$2
 source "$(dirname "$0")/lib.sh"
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # Command line basics.
 "$proxy" --version | grep -qx 'amqpprox [0-9.]*' || fail "--version"

@@ -10,12 +10,6 @@ proxy=$1
 ctl_bin=$2
 source "$(dirname "$0")/lib.sh"
 sock=$tmp/ctl.sock
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 ctl() { "$ctl_bin" "$sock" "$@"; }
 
 interval_ms=400

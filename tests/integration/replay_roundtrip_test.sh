@@ -13,20 +13,10 @@ proxy=$1
 replay=$2
 analyze=$3
 source "$(dirname "$0")/lib.sh"
-proxy_pid=
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-port=$(free_port)
 cap=$tmp/replay.amqpcap
-"$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" \
-  --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 --destinationPort "$broker_port" \
-  --capture "$cap" > "$tmp/proxy.log" 2>&1 &
-proxy_pid=$!
-wait_for port "$port"
+start_recording_proxy "$cap"
+port=$proxy_port
 wait_for -f "$cap"
 
 $py - "$port" > "$tmp/workload.log" 2>&1 << 'PY' || { cat "$tmp/workload.log"; fail "workload"; }
