@@ -10,16 +10,13 @@
 #include "formats/text/escape.hpp"
 #include "formats/text/json_writer.hpp"
 #include "formats/text/time.hpp"
+#include "frame_text.hpp"
 
 namespace amqpprox::analyze {
 namespace {
 
 std::string_view body_text(const Message& m) {
     return {reinterpret_cast<const char*>(m.body.data()), m.body.size()};
-}
-
-const char* arrow(capture::Direction d) {
-    return d == capture::Direction::client_to_broker ? "C->B" : "C<-B";
 }
 
 // `Basic.Publish exchange="x" routing_key="k"`: the method and what names the message.

@@ -24,6 +24,11 @@ struct FrameText {
     }
 };
 
+// "C->B" or "C<-B": which way a frame or message went, as trace and follow print it.
+inline const char* arrow(capture::Direction direction) {
+    return direction == capture::Direction::client_to_broker ? "C->B" : "C<-B";
+}
+
 struct DescribeOptions {
     std::size_t body_preview = 0;  // printable bytes of each body to show (0: none)
     bool show_secrets = false;     // SASL responses and secrets in clear

@@ -11,7 +11,6 @@
 
 #include "capture/pcap_source.hpp"
 #include "capture/rotation_name.hpp"
-#include "capture/writer.hpp"
 
 namespace amqpprox::analyze {
 namespace {
@@ -153,12 +152,7 @@ tl::expected<std::string, InputError> InputSet::import_packets(
     if (!m_scratch) m_scratch = std::make_shared<ScratchDir>();
     const auto path =
         (m_scratch->path / ("pcap" + std::to_string(m_series.size()) + ".amqpcap")).string();
-    capture::WriterOptions options;
-    options.overflow = capture::OverflowPolicy::block;
-    options.source = pcap_path;
-    capture::CaptureWriter writer(path, options);
-    auto stats = capture::import_pcap(pcap_path, writer, pcap);
-    writer.close();
+    auto stats = capture::import_pcap_file(pcap_path, path, pcap);
     if (!stats) return tl::unexpected(InputError{stats.error()});
     if (!stats->file_error.empty()) {
         m_warnings.push_back(pcap_path + ": read up to an error: " + stats->file_error +

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "capture/pcap_source.hpp"
-#include "capture/writer.hpp"
 #include "output_format.hpp"
 
 namespace amqpprox::analyze {
@@ -37,12 +36,7 @@ int run_import(const ImportOptions& options, std::ostream& out, std::ostream& er
             err << line << std::flush;
         };
     }
-    capture::WriterOptions writer_options;
-    writer_options.overflow = capture::OverflowPolicy::block;  // a file can wait; never drop
-    writer_options.source = options.input;
-    capture::CaptureWriter writer(options.output, writer_options);
-    auto stats = capture::import_pcap(options.input, writer, pcap_options);
-    writer.close();
+    auto stats = capture::import_pcap_file(options.input, options.output, pcap_options);
     if (drew) err << "\r\033[K" << std::flush;  // the bar gives way to the summary
     if (!stats) {
         std::error_code ec;

@@ -15,10 +15,6 @@ namespace {
 using capture::Direction;
 using capture::Record;
 
-const char* arrow(Direction d) {
-    return d == Direction::client_to_broker ? "C->B" : "C<-B";
-}
-
 class TracePrinter {
 public:
     TracePrinter(const TraceOptions& options, std::ostream& out) : m_options(options), m_out(out) {}

@@ -322,4 +322,16 @@ tl::expected<PcapImportStats, std::string> import_pcap(const std::string& path,
     return stats;
 }
 
+tl::expected<PcapImportStats, std::string> import_pcap_file(const std::string& path,
+                                                            const std::string& capture_path,
+                                                            const PcapImportOptions& options) {
+    WriterOptions writer_options;
+    writer_options.overflow = OverflowPolicy::block;
+    writer_options.source = path;
+    CaptureWriter writer(capture_path, writer_options);
+    auto stats = import_pcap(path, writer, options);
+    writer.close();
+    return stats;
+}
+
 }  // namespace amqpprox::capture

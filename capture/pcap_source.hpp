@@ -46,6 +46,12 @@ tl::expected<PcapImportStats, std::string> import_pcap(const std::string& path,
                                                        CaptureWriter& writer,
                                                        const PcapImportOptions& options = {});
 
+// import_pcap into a new capture file at `capture_path` (its writer blocks rather than drop
+// frames: a file can wait). Throws SqliteError when the capture cannot be created.
+tl::expected<PcapImportStats, std::string> import_pcap_file(const std::string& path,
+                                                            const std::string& capture_path,
+                                                            const PcapImportOptions& options = {});
+
 // Whether the file starts like a pcap, a pcapng or a gzip file (what import_pcap reads).
 bool looks_like_packet_capture(const std::string& path);
 
