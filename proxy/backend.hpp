@@ -14,6 +14,8 @@ struct BackendCandidate {
     std::string name;  // the backend's name in BACKEND PRINT
     std::string host;  // name or address, resolved when connecting
     std::uint16_t port = 0;
+    bool tls = false;      // TLS towards this backend (BACKEND ... TLS)
+    std::string tls_name;  // the name its certificate must carry: the host as configured
     bool operator==(const BackendCandidate&) const = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include "log.hpp"
 #include "proxy/control/statsd_format.hpp"
+#include "tls_context.hpp"
 
 namespace amqpprox::proxy {
 namespace {
@@ -48,7 +49,13 @@ Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions
     : m_io(io),
       m_config(config),
       m_options(std::move(options)),
-      m_server_properties(server_properties()) {}
+      m_server_properties(server_properties()) {
+    // Egress TLS works unconfigured (encrypted, the broker unverified), as in amqpprox;
+    // ingress needs a certificate before LISTEN START_SECURE.
+    for (const auto direction : {control::TlsDirection::ingress, control::TlsDirection::egress}) {
+        m_tls[static_cast<int>(direction)].context = make_tls_context(direction, {}).value();
+    }
+}
 
 Server::~Server() {
     m_lookups.stop();
@@ -56,7 +63,7 @@ Server::~Server() {
     close_captures();
 }
 
-awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor) {
+awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor, bool secure) {
     while (acceptor->is_open()) {
         boost::system::error_code ec;
         auto socket = co_await acceptor->async_accept(asio::make_strand(server->m_io),
@@ -66,11 +73,11 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor)
             log(LogLevel::warning, "accept: " + ec.message());
             continue;
         }
-        server->start_session(std::move(socket));
+        server->start_session(std::move(socket), secure);
     }
 }
 
-void Server::start_session(tcp::socket socket) {
+void Server::start_session(tcp::socket socket, bool secure) {
     SessionConfig config;
     config.handshake.server_properties = m_server_properties;
     config.handshake_timeout = m_options.handshake_timeout;
@@ -79,6 +86,11 @@ void Server::start_session(tcp::socket socket) {
     std::shared_ptr<Session> session;
     {
         std::lock_guard lock(m_mutex);
+        const auto& egress = m_tls[static_cast<int>(control::TlsDirection::egress)];
+        if (secure)
+            config.ingress_tls = m_tls[static_cast<int>(control::TlsDirection::ingress)].context;
+        config.egress_tls = egress.context;
+        config.egress_check_name = (egress.settings.verify & control::tls_verify_peer) != 0;
         config.id = m_next_id++;
         session = std::make_shared<Session>(std::move(socket), std::move(config), *this);
         m_sessions[session->id()] = session;
@@ -102,7 +114,7 @@ tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std
     for (const auto& backend : route->candidates) {
         // ADD_DNS backends resolve on every connection; ADD backends use their stored address.
         const auto& host = backend.dns || backend.ip.empty() ? backend.host : backend.ip;
-        candidates.push_back({backend.name, host, backend.port});
+        candidates.push_back({backend.name, host, backend.port, backend.tls, backend.host});
     }
     return candidates;
 }
@@ -169,13 +181,14 @@ void Server::collect_stats() {
 }
 
 control::Status Server::listen_start(std::uint16_t port, bool secure) {
-    if (secure) {
-        return tl::unexpected(
-            std::string("LISTEN START_SECURE: TLS listeners are not available "
-                        "in this build yet; use LISTEN START"));
-    }
     {
         std::lock_guard lock(m_mutex);
+        if (secure &&
+            !has_certificate(*m_tls[static_cast<int>(control::TlsDirection::ingress)].context)) {
+            return tl::unexpected(std::string(
+                "LISTEN START_SECURE needs a certificate and its key first: TLS INGRESS "
+                "CERT_CHAIN_FILE file, TLS INGRESS KEY_FILE file"));
+        }
         if (m_acceptors.count(port) != 0) {
             return tl::unexpected("Already listening on port " + std::to_string(port) + ".");
         }
@@ -194,9 +207,9 @@ control::Status Server::listen_start(std::uint16_t port, bool secure) {
             }
             m_acceptors[port] = acceptor;
         }
-        asio::co_spawn(m_io, accept_loop(this, acceptor), asio::detached);
-        log(LogLevel::info,
-            "listening on " + m_options.listen_address + ":" + std::to_string(port));
+        asio::co_spawn(m_io, accept_loop(this, acceptor, secure), asio::detached);
+        log(LogLevel::info, std::string(secure ? "listening with TLS on " : "listening on ") +
+                                m_options.listen_address + ":" + std::to_string(port));
         return {};
     } catch (const boost::system::system_error& e) {
         return tl::unexpected("Cannot listen on " + m_options.listen_address + ":" +
@@ -219,6 +232,29 @@ control::Status Server::listen_stop(std::optional<std::uint16_t> port) {
         it = m_acceptors.erase(it);
     }
     return {};
+}
+
+control::Status Server::tls_configure(control::TlsDirection direction,
+                                      const control::TlsSettings& settings) {
+    auto context = make_tls_context(direction, settings);
+    if (!context) return tl::unexpected(context.error());
+    std::lock_guard lock(m_mutex);
+    m_tls[static_cast<int>(direction)] = {settings, std::move(*context)};
+    return {};
+}
+
+control::TlsSettings Server::tls_settings(control::TlsDirection direction) {
+    std::lock_guard lock(m_mutex);
+    return m_tls[static_cast<int>(direction)].settings;
+}
+
+std::vector<std::string> Server::tls_ciphers(control::TlsDirection direction) {
+    std::shared_ptr<ssl::context> context;
+    {
+        std::lock_guard lock(m_mutex);
+        context = m_tls[static_cast<int>(direction)].context;
+    }
+    return cipher_names(*context);
 }
 
 std::vector<control::SessionSummary> Server::connections() {

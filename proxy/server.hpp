@@ -20,6 +20,7 @@
 #include "proxy/dns_watch.hpp"
 #include "session.hpp"
 #include "statsd_sender.hpp"
+#include "tls_context.hpp"
 
 namespace amqpprox::proxy {
 
@@ -73,16 +74,22 @@ public:
     tl::expected<std::vector<std::string>, std::string> capture_stop(
         const std::optional<std::string>& file) override;
     std::vector<control::CaptureInfo> captures() override;
+    control::Status tls_configure(control::TlsDirection direction,
+                                  const control::TlsSettings& settings) override;
+    control::TlsSettings tls_settings(control::TlsDirection direction) override;
+    std::vector<std::string> tls_ciphers(control::TlsDirection direction) override;
     void request_exit() override;
 
 private:
-    friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor);
+    friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
+                                   bool secure);
     struct ActiveCapture {
         control::CaptureOptions options;
         std::shared_ptr<capture::CaptureWriter> writer;
         std::uint64_t sessions = 0;
     };
-    void start_session(tcp::socket socket);
+    // `secure`: the listener is LISTEN START_SECURE, the client speaks TLS first.
+    void start_session(tcp::socket socket, bool secure);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
 
@@ -97,6 +104,11 @@ private:
     std::map<std::uint64_t, std::weak_ptr<Session>> m_sessions;
     std::uint64_t m_next_id = 1;
     std::vector<ActiveCapture> m_captures;
+    struct Tls {
+        control::TlsSettings settings;
+        std::shared_ptr<asio::ssl::context> context;  // made from settings; sessions share it
+    };
+    Tls m_tls[2];  // by control::TlsDirection
 
     std::mutex m_stats_mutex;  // guards the collector and the latest snapshot
     control::StatsCollector m_collector;

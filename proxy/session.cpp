@@ -3,6 +3,7 @@
 #include <boost/asio/redirect_error.hpp>
 
 #include "log.hpp"
+#include "tls_context.hpp"
 
 namespace amqpprox::proxy {
 namespace {
@@ -31,8 +32,7 @@ std::string local_of(const tcp::socket& socket) {
 
 // The next complete frame from `socket`, reading as needed; views are valid until the next
 // read. Throws on socket errors (end of stream included).
-awaitable<amqp::Result<amqp::FrameView>> read_frame(tcp::socket& socket,
-                                                    amqp::FrameSplitter& splitter) {
+awaitable<amqp::Result<amqp::FrameView>> read_frame(Leg& socket, amqp::FrameSplitter& splitter) {
     std::vector<std::byte> buffer(kReadSize);
     while (true) {
         auto frame = splitter.next();
@@ -58,13 +58,14 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
       m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
-      m_client_address(remote_of(m_client)),
-      m_proxy_address(local_of(m_client)),
+      m_client_address(remote_of(m_client.socket())),
+      m_proxy_address(local_of(m_client.socket())),
       m_started_ns(capture::now_ns()),
       m_recorder(capture::SessionStart{.id = m_config.id,
                                        .start_ns = m_started_ns,
                                        .client_address = m_client_address,
-                                       .proxy_address = m_proxy_address}) {}
+                                       .proxy_address = m_proxy_address,
+                                       .client_tls = m_config.ingress_tls != nullptr}) {}
 
 std::string Session::vhost() const {
     std::lock_guard lock(m_mutex);
@@ -100,11 +101,8 @@ void Session::set_paused(bool paused) {
 }
 
 void Session::backend_disconnect() {
-    asio::dispatch(m_client.get_executor(), [self = shared_from_this()] {
-        boost::system::error_code ignored;
-        self->m_broker.shutdown(tcp::socket::shutdown_both, ignored);
-        self->m_broker.close(ignored);
-    });
+    asio::dispatch(m_client.get_executor(),
+                   [self = shared_from_this()] { self->m_broker.close(); });
 }
 
 Session::~Session() {
@@ -153,16 +151,13 @@ void Session::force_disconnect() {
 }
 
 void Session::close_sockets() {
-    boost::system::error_code ignored;
     m_closed = true;
     m_deadline.cancel();
     m_resume.cancel();
     m_client_free.cancel();
     m_broker_free.cancel();
-    m_client.shutdown(tcp::socket::shutdown_both, ignored);
-    m_client.close(ignored);
-    m_broker.shutdown(tcp::socket::shutdown_both, ignored);
-    m_broker.close(ignored);
+    m_client.close();
+    m_broker.close();
 }
 
 void Session::record(Direction direction, const amqp::FrameView& frame) {
@@ -205,7 +200,7 @@ std::optional<amqp::Error> Session::drain(Direction direction) {
     }
 }
 
-awaitable<> send(tcp::socket& socket, const amqp::Bytes& bytes) {
+awaitable<> send(Leg& socket, const amqp::Bytes& bytes) {
     if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
 }
 
@@ -327,6 +322,41 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     s.close_sockets();
 }
 
+// TLS over the broker connection just made: SNI, the name check when asked, the handshake
+// under the connect timeout. Empty when it worked, else why not.
+awaitable<std::string> egress_tls(std::shared_ptr<Session> session, BackendCandidate candidate) {
+    auto& s = *session;
+    auto& tls = s.m_broker.start_tls(*s.m_config.egress_tls);
+    const auto& name = candidate.tls_name.empty() ? candidate.host : candidate.tls_name;
+    if (auto ready = prepare_client_tls(tls.native_handle(), name, s.m_config.egress_check_name);
+        !ready) {
+        co_return ready.error();
+    }
+    asio::steady_timer attempt(s.m_client.get_executor());
+    attempt.expires_after(s.m_config.connect_timeout);
+    attempt.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code error) {
+        if (error) return;
+        if (auto self = weak.lock()) {
+            boost::system::error_code ignored;
+            self->m_broker.socket().close(ignored);
+        }
+    });
+    boost::system::error_code ec;
+    co_await tls.async_handshake(ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+    const bool timed_out = attempt.cancel() == 0 && ec;
+    if (!ec) co_return std::string();
+    if (timed_out) {
+        co_return "TLS handshake not finished within " +
+            std::to_string(s.m_config.connect_timeout.count()) + " ms";
+    }
+    std::string text = "TLS handshake failed: " + ec.message();
+    if (text.find("certificate verify failed") != std::string::npos) {
+        text += " (TLS EGRESS CA_CERT_FILE trusts the broker's CA; the certificate must name " +
+                name + ")";
+    }
+    co_return text;
+}
+
 awaitable<> run_session(std::shared_ptr<Session> session) {
     auto& s = *session;
     const auto id_text = "session " + std::to_string(s.id());
@@ -340,6 +370,19 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
     });
     try {
+        // 0. TLS first on a LISTEN START_SECURE port, under the handshake deadline.
+        if (s.m_config.ingress_tls) {
+            auto& tls = s.m_client.start_tls(*s.m_config.ingress_tls);
+            boost::system::error_code ec;
+            co_await tls.async_handshake(ssl::stream_base::server,
+                                         asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                log(LogLevel::warning, id_text + " from " + s.m_client_address +
+                                           ": TLS handshake failed: " + ec.message());
+                s.close_sockets();
+                co_return;
+            }
+        }
         // 1. The client's half: header, Start, Start-Ok, Tune, Tune-Ok, Open.
         amqp::ServerHandshake server(s.m_config.handshake);
         while (true) {
@@ -414,12 +457,23 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                         if (error) return;
                         if (auto self = weak.lock()) {
                             boost::system::error_code ignored;
-                            self->m_broker.close(ignored);
+                            self->m_broker.socket().close(ignored);
                         }
                     });
-                co_await s.m_broker.async_connect(entry.endpoint(),
-                                                  asio::redirect_error(use_awaitable, ec));
+                co_await s.m_broker.socket().async_connect(entry.endpoint(),
+                                                           asio::redirect_error(use_awaitable, ec));
                 const bool timed_out = attempt.cancel() == 0 && ec;
+                std::string tls_failure;
+                if (!ec && candidate.tls) tls_failure = co_await egress_tls(session, candidate);
+                if (!tls_failure.empty()) {
+                    failures += " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
+                                tls_failure + ")";
+                    ec = asio::error::connection_refused;  // this address failed: try the next
+                    boost::system::error_code ignored;
+                    s.m_broker.socket().close(ignored);
+                    s.m_broker.drop_tls();
+                    continue;
+                }
                 if (!ec) break;
                 failures +=
                     " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
@@ -428,7 +482,8 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                                : ec.message()) +
                     ")";
                 boost::system::error_code ignored;
-                s.m_broker.close(ignored);
+                s.m_broker.socket().close(ignored);
+                s.m_broker.drop_tls();
             }
             if (!ec) {
                 chosen = &candidate;
@@ -442,27 +497,28 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             s.close_sockets();
             co_return;
         }
-        s.m_client.set_option(tcp::no_delay(true));
-        s.m_broker.set_option(tcp::no_delay(true));
-        const auto broker_address = remote_of(s.m_broker);
+        s.m_client.socket().set_option(tcp::no_delay(true));
+        s.m_broker.socket().set_option(tcp::no_delay(true));
+        const auto broker_address = remote_of(s.m_broker.socket());
         {
             std::lock_guard lock(s.m_mutex);
             s.m_backend = chosen->name;
             s.m_broker_address = broker_address;
-            s.m_broker_local_address = local_of(s.m_broker);
+            s.m_broker_local_address = local_of(s.m_broker.socket());
         }
         s.m_recorder.choose(
             s.m_environment.captures_for(s.id(), s.m_vhost, chosen->name, s.m_client_address),
-            chosen->name, broker_address);
+            chosen->name, broker_address, s.m_broker.tls());
         log(LogLevel::info, id_text + ": " + s.m_client_address + " -> " + chosen->name + " " +
                                 broker_address + " vhost '" + s.m_vhost + "'");
 
         // 3. The broker's half: the client's Start-Ok (with where it came from), Tune-Ok, Open.
         auto start_ok = server.start_ok();
         auto& properties = start_ok.client_properties.entries;
-        properties.push_back({"amqpprox_client", text_value(s.m_client_address)});
+        properties.push_back(
+            {"amqpprox_client", text_value(s.m_client_address + (s.m_client.tls() ? " TLS" : ""))});
         boost::system::error_code ec;
-        const auto egress = s.m_broker.local_endpoint(ec);
+        const auto egress = s.m_broker.socket().local_endpoint(ec);
         properties.push_back(
             {"amqpprox_host", text_value(s.m_config.proxy_hostname + ":" +
                                          (ec ? "?" : std::to_string(egress.port())))});
@@ -522,7 +578,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         log(LogLevel::debug, id_text + ": " + e.what());
         // Before a broker connection only the client can have gone; after, the broker's
         // half of the handshake is what is being waited for.
-        s.note_dropped(!s.m_broker.is_open());
+        s.note_dropped(!s.m_broker.socket().is_open());
         s.close_sockets();
     }
 }

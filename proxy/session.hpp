@@ -15,6 +15,7 @@
 #include "backend.hpp"
 #include "capture/writer.hpp"
 #include "formats/amqp/handshake.hpp"
+#include "leg.hpp"
 #include "proxy/control/stats_collector.hpp"
 #include "session_recorder.hpp"
 
@@ -45,6 +46,11 @@ struct SessionConfig {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds connect_timeout{5'000};
     std::string proxy_hostname;
+    // Set when the client came in on a LISTEN START_SECURE port: it speaks TLS first.
+    std::shared_ptr<ssl::context> ingress_tls;
+    // For backends flagged TLS; egress_check_name: the certificate must name the backend.
+    std::shared_ptr<ssl::context> egress_tls;
+    bool egress_check_name = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -95,6 +101,8 @@ private:
     friend awaitable<> graceful_close(std::shared_ptr<Session> session);
     friend awaitable<> write_to(std::shared_ptr<Session> session, bool to_client,
                                 amqp::ByteView bytes);
+    friend awaitable<std::string> egress_tls(std::shared_ptr<Session> session,
+                                             BackendCandidate candidate);
 
     void close_sockets();
     // Records a frame and notes who sent a Connection.Close first.
@@ -107,8 +115,8 @@ private:
     // before the proxy closed anything is the one that snapped.
     void note_dropped(bool client_side);
 
-    tcp::socket m_client;
-    tcp::socket m_broker;
+    Leg m_client;
+    Leg m_broker;
     asio::steady_timer m_deadline;
     // Everything below is used on the session's strand only.
     // Never expire; cancel() wakes whoever waits on them: a resumed client reader, writers

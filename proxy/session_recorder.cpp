@@ -15,11 +15,13 @@ void SessionRecorder::frame(capture::Direction direction, amqp::FrameType type,
 }
 
 void SessionRecorder::choose(std::vector<std::shared_ptr<capture::CaptureWriter>> writers,
-                             const std::string& backend, const std::string& backend_address) {
+                             const std::string& backend, const std::string& backend_address,
+                             bool backend_tls) {
     m_chosen = true;
     m_writers = std::move(writers);
     m_start.backend = backend;
     m_start.backend_address = backend_address;
+    m_start.backend_tls = backend_tls;
     for (const auto& writer : m_writers) {
         writer->start_session(m_start);
         for (const auto& h : m_held) {

@@ -18,7 +18,8 @@ public:
                amqp::ByteView payload);
     // The captures that record this session (possibly none); held frames are written now.
     void choose(std::vector<std::shared_ptr<capture::CaptureWriter>> writers,
-                const std::string& backend, const std::string& backend_address);
+                const std::string& backend, const std::string& backend_address,
+                bool backend_tls = false);
     void end(capture::ClosedBy who);
     bool recording() const { return !m_writers.empty(); }
     bool chosen() const { return m_chosen; }

@@ -6,6 +6,7 @@
 #include "driver.hpp"
 #include "formats/amqp/handshake.hpp"
 #include "proxy/asio.hpp"  // first: the include-order fix Asio 1.18 needs with g++ 12
+#include "proxy/tls_context.hpp"
 #include "recording.hpp"
 #include "schedule_text.hpp"
 #include "tls.hpp"
@@ -149,7 +150,9 @@ awaitable<std::optional<std::string>> open(std::shared_ptr<Connection> c, const 
     // Steps are small writes in a row: Nagle would hold each one for the previous one's ACK.
     c->tcp_socket().set_option(tcp::no_delay(true), ec);
     if (c->tls) {
-        if (auto ok = prepare_stream(*c->tls, o.target.host, o.tls.insecure); !ok)
+        if (auto ok =
+                proxy::prepare_client_tls(c->tls->native_handle(), o.target.host, !o.tls.insecure);
+            !ok)
             co_return ok.error();
         co_await c->tls->async_handshake(ssl::stream_base::client,
                                          asio::redirect_error(use_awaitable, ec));

@@ -1,8 +1,5 @@
 #include "tls.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 namespace amqpprox::replay {
 
 tl::expected<void, std::string> configure_client_context(ssl::context& context,
@@ -30,28 +27,6 @@ tl::expected<void, std::string> configure_client_context(ssl::context& context,
                                   " (accepted: a PEM file of CA certificates)");
         }
     }
-    return {};
-}
-
-tl::expected<void, std::string> prepare_stream(ssl::stream<proxy::tcp::socket>& stream,
-                                               const std::string& host, bool insecure) {
-    // SNI carries host names only, not addresses (RFC 6066).
-    boost::system::error_code ec;
-    const auto address = boost::asio::ip::make_address(host, ec);
-    const bool is_address = !ec;
-    // SSL_set_tlsext_host_name without its macro's C cast.
-    if (!is_address && SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                                TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
-        return tl::unexpected("cannot set the TLS server name " + host);
-    }
-    if (insecure) return {};
-    // OpenSSL checks the certificate's names during the handshake, so a mismatch fails
-    // there with "certificate verify failed" like any other verification error.
-    X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    const int ok = is_address ? X509_VERIFY_PARAM_set1_ip_asc(param, address.to_string().c_str())
-                              : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
-    if (ok != 1) return tl::unexpected("cannot check the certificate against " + host);
     return {};
 }
 

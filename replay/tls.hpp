@@ -1,5 +1,5 @@
-// amqps:// for the runner: the client TLS context (--ca, --insecure) and the per-connection
-// setup (SNI, host name check). Verification is on unless --insecure.
+// amqps:// for the runner: the client TLS context (--ca, --insecure); the per-connection
+// setup is proxy::prepare_client_tls. Verification is on unless --insecure.
 #pragma once
 
 #include <string>
@@ -17,10 +17,6 @@ namespace ssl = boost::asio::ssl;
 // The error names the file or what OpenSSL said.
 tl::expected<void, std::string> configure_client_context(ssl::context& context,
                                                          const TlsOptions& options);
-
-// Before the handshake: SNI and (unless insecure) the host name the certificate must name.
-tl::expected<void, std::string> prepare_stream(ssl::stream<proxy::tcp::socket>& stream,
-                                               const std::string& host, bool insecure);
 
 // A handshake failure, said so that the fix is in the message.
 std::string describe_handshake_error(const boost::system::error_code& ec, const std::string& where,

@@ -551,6 +551,122 @@ Reply capture_command(ControlTarget& target, const Words& args) {
     return usage("CAPTURE", unknown_subcommand(args[0]), kCaptureUsage);
 }
 
+// ---- TLS ----
+
+constexpr std::string_view kTlsUsage =
+    "TLS (INGRESS|EGRESS) (KEY_FILE file | CERT_CHAIN_FILE file | RSA_KEY_FILE file | "
+    "TMP_DH_FILE file | CA_CERT_FILE file | VERIFY_MODE mode... | CIPHERS (PRINT | SET list) | "
+    "PRINT)";
+constexpr std::string_view kVerifyModes = "PEER, NONE, FAIL_IF_NO_PEER_CERT, CLIENT_ONCE";
+
+std::string cipher_lines(const std::vector<std::string>& ciphers) {
+    std::string out;
+    for (const auto& cipher : ciphers)
+        out += cipher + "\n";
+    return out;
+}
+
+std::string verify_words(unsigned verify) {
+    if (verify == 0) return "NONE";
+    std::string out;
+    const std::pair<unsigned, const char*> names[] = {
+        {tls_verify_peer, "PEER"},
+        {tls_verify_fail_if_no_peer_cert, "FAIL_IF_NO_PEER_CERT"},
+        {tls_verify_client_once, "CLIENT_ONCE"}};
+    for (const auto& [bit, name] : names) {
+        if (verify & bit) out += (out.empty() ? "" : " ") + std::string(name);
+    }
+    return out;
+}
+
+std::string format_tls(const TlsSettings& s) {
+    const auto line = [](const char* name, const std::string& value) {
+        return std::string(name) + " " + (value.empty() ? "(not set)" : value) + "\n";
+    };
+    return line("KEY_FILE", s.key_file) + line("CERT_CHAIN_FILE", s.cert_chain_file) +
+           line("RSA_KEY_FILE", s.rsa_key_file) + line("TMP_DH_FILE", s.tmp_dh_file) +
+           line("CA_CERT_FILE", s.ca_cert_file) + "VERIFY_MODE " + verify_words(s.verify) + "\n" +
+           line("CIPHERS", s.ciphers);
+}
+
+Reply tls_command(ControlTarget& target, const Words& args) {
+    if (args.empty()) return usage("TLS", "missing direction", kTlsUsage);
+    const auto direction_word = upper(args[0]);
+    TlsDirection direction;
+    if (direction_word == "INGRESS") {
+        direction = TlsDirection::ingress;
+    } else if (direction_word == "EGRESS") {
+        direction = TlsDirection::egress;
+    } else {
+        return usage("TLS", "direction '" + std::string(args[0]) + "' not recognized", kTlsUsage);
+    }
+    if (args.size() < 2) return usage("TLS " + direction_word, "missing setting", kTlsUsage);
+    const auto what = "TLS " + direction_word + " " + upper(args[1]);
+    const auto setting = upper(args[1]);
+    auto settings = target.tls_settings(direction);
+
+    if (setting == "PRINT") {
+        if (args.size() != 2) return usage(what, "too many arguments", what);
+        return text(format_tls(settings));
+    }
+    if (setting == "VERIFY_MODE") {
+        if (args.size() < 3) {
+            return usage(what, "missing mode",
+                         what + " mode... (any of " + std::string(kVerifyModes) + ")");
+        }
+        unsigned verify = 0;
+        for (auto it = args.begin() + 2; it != args.end(); ++it) {
+            const auto mode = upper(*it);
+            if (mode == "PEER") {
+                verify |= tls_verify_peer;
+            } else if (mode == "FAIL_IF_NO_PEER_CERT") {
+                verify |= tls_verify_fail_if_no_peer_cert;
+            } else if (mode == "CLIENT_ONCE") {
+                verify |= tls_verify_client_once;
+            } else if (mode != "NONE") {
+                return usage(what, "mode '" + std::string(*it) + "' not recognized",
+                             "any of " + std::string(kVerifyModes));
+            }
+        }
+        settings.verify = verify;
+        return from(target.tls_configure(direction, settings));
+    }
+    if (setting == "CIPHERS") {
+        const auto expected = "TLS " + direction_word + " CIPHERS (PRINT | SET list)";
+        if (args.size() < 3) return usage(what, "missing PRINT or SET", expected);
+        const auto sub = upper(args[2]);
+        if (sub == "PRINT" && args.size() == 3)
+            return text(cipher_lines(target.tls_ciphers(direction)));
+        if (sub == "SET" && args.size() == 4) {
+            settings.ciphers = std::string(args[3]);
+            if (const auto status = target.tls_configure(direction, settings); !status) {
+                return text(status.error());
+            }
+            return text("Updated cipher list:\n" + cipher_lines(target.tls_ciphers(direction)));
+        }
+        return usage(what + " " + sub,
+                     sub == "SET"     ? "expected one colon-separated list"
+                     : sub == "PRINT" ? "too many arguments"
+                                      : unknown_subcommand(args[2]),
+                     expected);
+    }
+    std::string* file = nullptr;
+    if (setting == "KEY_FILE") file = &settings.key_file;
+    if (setting == "CERT_CHAIN_FILE") file = &settings.cert_chain_file;
+    if (setting == "RSA_KEY_FILE") file = &settings.rsa_key_file;
+    if (setting == "TMP_DH_FILE") file = &settings.tmp_dh_file;
+    if (setting == "CA_CERT_FILE") file = &settings.ca_cert_file;
+    if (file == nullptr) {
+        return usage("TLS " + direction_word,
+                     "setting '" + std::string(args[1]) + "' not recognized", kTlsUsage);
+    }
+    if (args.size() != 3) {
+        return usage(what, args.size() < 3 ? "missing file" : "too many arguments", what + " file");
+    }
+    *file = std::string(args[2]);
+    return from(target.tls_configure(direction, settings));
+}
+
 }  // namespace
 
 std::string CommandInterpreter::help_text() {
@@ -565,7 +681,9 @@ std::string CommandInterpreter::help_text() {
            " - Change mappings of resources to servers\n" +
            "MAPHOSTNAME DNS - Set up mapping of IPs to hostnames\n" + std::string(kSessionUsage) +
            " - Control a particular session\n" + std::string(kStatUsage) +
-           " - Output statistics\n" + std::string(kVhostUsage) + " - Pause and disconnect vhosts\n";
+           " - Output statistics\n" + std::string(kTlsUsage) +
+           " - Configure TLS towards clients (INGRESS) and brokers (EGRESS)\n" +
+           std::string(kVhostUsage) + " - Pause and disconnect vhosts\n";
 }
 
 Reply CommandInterpreter::execute(std::string_view line) {
@@ -586,6 +704,7 @@ Reply CommandInterpreter::execute(std::string_view line) {
     if (verb == "DATACENTER") return datacenter_command(m_store, args);
     if (verb == "MAPHOSTNAME") return maphostname_command(m_target, args);
     if (verb == "CAPTURE") return capture_command(m_target, args);
+    if (verb == "TLS") return tls_command(m_target, args);
     if (verb == "HELP") return text(help_text());
     if (verb == "EXIT") {
         m_target.request_exit();

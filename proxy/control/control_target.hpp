@@ -17,6 +17,7 @@
 
 #include "proxy/control/backend.hpp"
 #include "proxy/control/capture_options.hpp"
+#include "proxy/control/tls_settings.hpp"
 
 namespace amqpprox::control {
 
@@ -115,7 +116,8 @@ class ControlTarget {
 public:
     virtual ~ControlTarget() = default;
 
-    // LISTEN START / START_SECURE: bind 0.0.0.0:port. Error e.g. "Address already in use".
+    // LISTEN START / START_SECURE: bind 0.0.0.0:port. Error e.g. "Address already in use";
+    // START_SECURE also needs an INGRESS certificate and key.
     virtual Status listen_start(std::uint16_t port, bool secure) = 0;
     // LISTEN STOP: one listener, or every listener when port is empty. Sessions stay.
     virtual Status listen_stop(std::optional<std::uint16_t> port) = 0;
@@ -141,6 +143,15 @@ public:
     virtual Status set_log_level(LogSink sink, int level) = 0;
     // MAPHOSTNAME DNS: reverse-resolve endpoints for logs, stats keys and client properties.
     virtual Status enable_hostname_mapping() = 0;
+
+    // TLS INGRESS|EGRESS ...: the direction's settings as a whole. Files are loaded now, so an
+    // error (a missing file, a key that does not match the certificate) keeps the old settings.
+    // New sessions use the new ones; running sessions keep theirs.
+    virtual Status tls_configure(TlsDirection direction, const TlsSettings& settings) = 0;
+    virtual TlsSettings tls_settings(TlsDirection direction) = 0;
+    // TLS ... CIPHERS PRINT: the TLS 1.2 suites the direction offers, most preferred first
+    // (TLS 1.3 suites are OpenSSL's and not set by CIPHERS).
+    virtual std::vector<std::string> tls_ciphers(TlsDirection direction) = 0;
 
     // CAPTURE START: open the file and start recording matching sessions that open from now.
     virtual Status capture_start(const CaptureOptions& options) = 0;

@@ -16,6 +16,26 @@ Status FakeTarget::listen_start(std::uint16_t port, bool secure) {
     return result("listen_start " + std::to_string(port) + (secure ? " secure" : " plain"));
 }
 
+Status FakeTarget::tls_configure(TlsDirection direction, const TlsSettings& settings) {
+    const auto status = result(std::string("tls_configure ") +
+                               (direction == TlsDirection::ingress ? "ingress" : "egress"));
+    if (status) tls[static_cast<int>(direction)] = settings;
+    return status;
+}
+
+std::vector<std::string> FakeTarget::tls_ciphers(TlsDirection direction) {
+    const auto& list = tls[static_cast<int>(direction)].ciphers;
+    if (list.empty()) return {"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"};
+    std::vector<std::string> names;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto end = std::min(list.find(':', start), list.size());
+        names.push_back(list.substr(start, end - start));
+        start = end + 1;
+    }
+    return names;
+}
+
 Status FakeTarget::listen_stop(std::optional<std::uint16_t> port) {
     return result("listen_stop " + (port ? std::to_string(*port) : std::string("all")));
 }

@@ -19,6 +19,7 @@ public:
     std::vector<CaptureInfo> running;
     std::string fail_next;  // when set, the next fallible call fails with this text
     std::map<std::string, DnsResolution> resolutions;  // by "host:port"
+    TlsSettings tls[2];                                // by TlsDirection
 
     Status listen_start(std::uint16_t port, bool secure) override;
     Status listen_stop(std::optional<std::uint16_t> port) override;
@@ -40,6 +41,11 @@ public:
     tl::expected<std::vector<std::string>, std::string> capture_stop(
         const std::optional<std::string>& file) override;
     std::vector<CaptureInfo> captures() override { return running; }
+    Status tls_configure(TlsDirection direction, const TlsSettings& settings) override;
+    TlsSettings tls_settings(TlsDirection direction) override {
+        return tls[static_cast<int>(direction)];
+    }
+    std::vector<std::string> tls_ciphers(TlsDirection direction) override;
     void request_exit() override { calls.push_back("request_exit"); }
 
     // Two sessions and one capture, the canned data the docs' examples show.

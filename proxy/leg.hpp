@@ -1,0 +1,68 @@
+// One side of a session: a TCP connection, possibly wrapped in TLS. It models Asio's
+// AsyncReadStream and AsyncWriteStream, so the pass-through reads and writes it the same way
+// either way; TCP-level work (connect, options, addresses, close) goes to socket().
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include <boost/asio/ssl.hpp>
+
+#include "asio.hpp"
+
+namespace amqpprox::proxy {
+
+namespace ssl = asio::ssl;
+
+class Leg {
+public:
+    using executor_type = tcp::socket::executor_type;
+    using TlsStream = ssl::stream<tcp::socket&>;
+
+    explicit Leg(tcp::socket socket) : m_socket(std::move(socket)) {}
+    explicit Leg(const executor_type& executor) : m_socket(executor) {}
+    // The TLS stream refers to m_socket: a Leg stays where it was made.
+    Leg(const Leg&) = delete;
+    Leg& operator=(const Leg&) = delete;
+
+    executor_type get_executor() { return m_socket.get_executor(); }
+    tcp::socket& socket() { return m_socket; }
+    const tcp::socket& socket() const { return m_socket; }
+
+    // From now on bytes go through TLS made with `context`; the caller runs the handshake on
+    // the returned stream before anything else.
+    TlsStream& start_tls(ssl::context& context) {
+        m_tls = std::make_unique<TlsStream>(m_socket, context);
+        return *m_tls;
+    }
+    bool tls() const { return m_tls != nullptr; }
+    // Before reconnecting the socket elsewhere: no operation may be pending.
+    void drop_tls() { m_tls.reset(); }
+
+    template <typename MutableBuffers, typename Token>
+    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+        if (m_tls) return m_tls->async_read_some(buffers, std::forward<Token>(token));
+        return m_socket.async_read_some(buffers, std::forward<Token>(token));
+    }
+
+    template <typename ConstBuffers, typename Token>
+    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+        if (m_tls) return m_tls->async_write_some(buffers, std::forward<Token>(token));
+        return m_socket.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+    // Both directions down at the TCP level, without TLS close_notify: the AMQP Close exchange
+    // has already ended the conversation, or the session is being dropped. Pending reads and
+    // writes complete with an error; the TLS stream stays until the Leg goes.
+    void close() {
+        boost::system::error_code ignored;
+        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+        m_socket.close(ignored);
+    }
+
+private:
+    tcp::socket m_socket;
+    std::unique_ptr<TlsStream> m_tls;
+};
+
+}  // namespace amqpprox::proxy
