@@ -162,11 +162,19 @@ void Session::close_sockets() {
 
 void Session::record(Direction direction, const amqp::FrameView& frame) {
     m_recorder.frame(direction, frame.type, frame.channel, frame.payload);
-    if (m_open) {
-        ++(direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames);
+    std::optional<amqp::MethodId> method;
+    if (frame.type == amqp::FrameType::method) {
+        if (const auto id = amqp::peek_method_id(frame.payload)) method = *id;
     }
-    if (frame.type != amqp::FrameType::method) return;
-    const auto id = amqp::peek_method_id(frame.payload);
+    observe(direction, frame.type, method);
+}
+
+void Session::observe(Direction direction, amqp::FrameType type, std::optional<amqp::MethodId> id) {
+    if (m_open) {
+        (direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames)
+            .fetch_add(1, std::memory_order_relaxed);
+    }
+    if (type != amqp::FrameType::method) return;
     if (m_graceful && id) {
         const bool close = *id == amqp::ConnectionClose::id;
         const bool close_ok = *id == amqp::ConnectionCloseOk::id;
@@ -198,6 +206,18 @@ std::optional<amqp::Error> Session::drain(Direction direction) {
         if (!*frame) return std::nullopt;
         record(direction, **frame);
     }
+}
+
+std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView bytes) {
+    const bool from_client = direction == Direction::client_to_broker;
+    if (m_recorder.recording()) {
+        (from_client ? m_from_client : m_from_broker).feed(bytes);
+        return drain(direction);
+    }
+    return (from_client ? m_scan_client : m_scan_broker)
+        .scan(bytes, [this, direction](const amqp::FrameScanner::Frame& frame) {
+            observe(direction, frame.type, frame.method);
+        });
 }
 
 awaitable<> send(Leg& socket, const amqp::Bytes& bytes) {
@@ -286,13 +306,12 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 co_await s.m_resume.async_wait(asio::redirect_error(use_awaitable, ignored));
             }
             if (s.m_closed) break;
-            (from_client ? s.m_from_client : s.m_from_broker)
-                .feed(amqp::ByteView(buffer.data(), n));
             auto& bytes = from_client ? s.m_counters.in_bytes : s.m_counters.out_bytes;
             auto& packets = from_client ? s.m_counters.in_packets : s.m_counters.out_packets;
-            bytes += n;
-            ++packets;
-            if (const auto error = s.drain(direction)) {
+            // Relaxed: STAT and CONN read totals; nothing is ordered by them.
+            bytes.fetch_add(n, std::memory_order_relaxed);
+            packets.fetch_add(1, std::memory_order_relaxed);
+            if (const auto error = s.take(direction, amqp::ByteView(buffer.data(), n))) {
                 if (from_client) {
                     co_await refuse(session, error->reply_code(), error->message());
                 } else {
@@ -559,8 +578,17 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                                        s.m_from_client.pending().end());
         const amqp::Bytes early_broker(s.m_from_broker.pending().begin(),
                                        s.m_from_broker.pending().end());
-        s.drain(Direction::client_to_broker);
-        s.drain(Direction::broker_to_client);
+        if (s.m_recorder.recording()) {
+            // Complete frames are recorded now; a partial one stays in the splitter.
+            s.drain(Direction::client_to_broker);
+            s.drain(Direction::broker_to_client);
+        } else {
+            // Errors stick in the scanners, so the pumps' first take() reports them.
+            s.m_scan_client = amqp::FrameScanner(frame_max, s.m_from_client.offset());
+            s.m_scan_broker = amqp::FrameScanner(frame_max, s.m_from_broker.offset());
+            s.take(Direction::client_to_broker, early_client);
+            s.take(Direction::broker_to_client, early_broker);
+        }
         if (!early_client.empty()) {
             s.m_counters.in_bytes += early_client.size();
             ++s.m_counters.in_packets;

@@ -14,6 +14,7 @@
 #include "asio.hpp"
 #include "backend.hpp"
 #include "capture/writer.hpp"
+#include "formats/amqp/frame_scanner.hpp"
 #include "formats/amqp/handshake.hpp"
 #include "leg.hpp"
 #include "proxy/control/stats_collector.hpp"
@@ -105,12 +106,18 @@ private:
                                              BackendCandidate candidate);
 
     void close_sockets();
-    // Records a frame and notes who sent a Connection.Close first.
+    // Records a frame, then observe()s it.
     void record(capture::Direction direction, const amqp::FrameView& frame);
+    // Counts a frame and notes the Close exchange (who sent a Connection.Close first).
+    void observe(capture::Direction direction, amqp::FrameType type,
+                 std::optional<amqp::MethodId> method);
     // Records frames the proxy itself sends the client (Start, Tune, Close).
     void record_output(const amqp::Bytes& bytes);
     // Records every complete frame buffered for `direction`; an error for malformed input.
     std::optional<amqp::Error> drain(capture::Direction direction);
+    // After the handshake: bytes read from one side. A recorded session splits them into
+    // frames (copies, for the captures); an unrecorded one only scans them (no copy).
+    std::optional<amqp::Error> take(capture::Direction direction, amqp::ByteView bytes);
     // A socket failed or reached its end: the first side to do so without an AMQP Close and
     // before the proxy closed anything is the one that snapped.
     void note_dropped(bool client_side);
@@ -141,6 +148,8 @@ private:
     SessionEnvironment& m_environment;
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
+    amqp::FrameScanner m_scan_client;  // used instead of the splitters when nothing records
+    amqp::FrameScanner m_scan_broker;
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;

@@ -47,7 +47,7 @@ TEST_CASE("the frame scanner finds every frame and method id, however the stream
         {FrameType::body, 1, 5, std::nullopt, 143},
         {FrameType::heartbeat, 0, 0, std::nullopt, 156},
     };
-    for (const std::size_t chunk : {1, 2, 3, 7, 8, 13, 64, 1000}) {
+    for (const std::size_t chunk : {1u, 2u, 3u, 7u, 8u, 13u, 64u, 1000u}) {
         INFO("chunk " << chunk);
         const auto scanned = scan_in_chunks(stream, chunk);
         CHECK_FALSE(scanned.error);

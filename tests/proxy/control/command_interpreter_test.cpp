@@ -39,7 +39,7 @@ TEST_CASE("HELP, empty lines and unknown verbs", "[control]") {
     }
     CHECK(verbs == std::vector<std::string>{"BACKEND", "CAPTURE", "CONN", "DATACENTER", "EXIT",
                                             "FARM", "HELP", "LISTEN", "LOG", "MAP", "MAPHOSTNAME",
-                                            "SESSION", "STAT", "VHOST"});
+                                            "SESSION", "STAT", "TLS", "VHOST"});
 }
 
 TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {
