@@ -8,12 +8,15 @@
 
 #include <tl/expected.hpp>
 
+#include "proxy/control/backend.hpp"
+
 namespace amqpprox::proxy {
 
 struct BackendCandidate {
     std::string name;  // the backend's name in BACKEND PRINT
     std::string host;  // name or address, resolved when connecting
     std::uint16_t port = 0;
+    control::ProxyProtocol send_proxy = control::ProxyProtocol::none;  // header sent first
     bool operator==(const BackendCandidate&) const = default;
 };
 

@@ -56,7 +56,8 @@ Server::~Server() {
     close_captures();
 }
 
-awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor) {
+awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
+                        bool proxy_protocol) {
     while (acceptor->is_open()) {
         boost::system::error_code ec;
         auto socket = co_await acceptor->async_accept(asio::make_strand(server->m_io),
@@ -66,12 +67,13 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor)
             log(LogLevel::warning, "accept: " + ec.message());
             continue;
         }
-        server->start_session(std::move(socket));
+        server->start_session(std::move(socket), proxy_protocol);
     }
 }
 
-void Server::start_session(tcp::socket socket) {
+void Server::start_session(tcp::socket socket, bool proxy_protocol) {
     SessionConfig config;
+    config.proxy_protocol = proxy_protocol;
     config.handshake.server_properties = m_server_properties;
     config.handshake_timeout = m_options.handshake_timeout;
     config.connect_timeout = m_options.connect_timeout;
@@ -102,7 +104,7 @@ tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std
     for (const auto& backend : route->candidates) {
         // ADD_DNS backends resolve on every connection; ADD backends use their stored address.
         const auto& host = backend.dns || backend.ip.empty() ? backend.host : backend.ip;
-        candidates.push_back({backend.name, host, backend.port});
+        candidates.push_back({backend.name, host, backend.port, backend.send_proxy});
     }
     return candidates;
 }
@@ -168,7 +170,7 @@ void Server::collect_stats() {
     m_dns.refresh(dns_names);
 }
 
-control::Status Server::listen_start(std::uint16_t port, bool secure) {
+control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy_protocol) {
     if (secure) {
         return tl::unexpected(
             std::string("LISTEN START_SECURE: TLS listeners are not available "
@@ -194,9 +196,10 @@ control::Status Server::listen_start(std::uint16_t port, bool secure) {
             }
             m_acceptors[port] = acceptor;
         }
-        asio::co_spawn(m_io, accept_loop(this, acceptor), asio::detached);
-        log(LogLevel::info,
-            "listening on " + m_options.listen_address + ":" + std::to_string(port));
+        asio::co_spawn(m_io, accept_loop(this, acceptor, proxy_protocol), asio::detached);
+        log(LogLevel::info, "listening on " + m_options.listen_address + ":" +
+                                std::to_string(port) +
+                                (proxy_protocol ? " (PROXY protocol header required)" : ""));
         return {};
     } catch (const boost::system::system_error& e) {
         return tl::unexpected("Cannot listen on " + m_options.listen_address + ":" +

@@ -55,7 +55,7 @@ public:
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
 
     // ControlTarget
-    control::Status listen_start(std::uint16_t port, bool secure) override;
+    control::Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
     control::Status listen_stop(std::optional<std::uint16_t> port) override;
     std::optional<control::DnsResolution> dns_resolution(const std::string& host,
                                                          std::uint16_t port) override {
@@ -76,13 +76,14 @@ public:
     void request_exit() override;
 
 private:
-    friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor);
+    friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
+                                   bool proxy_protocol);
     struct ActiveCapture {
         control::CaptureOptions options;
         std::shared_ptr<capture::CaptureWriter> writer;
         std::uint64_t sessions = 0;
     };
-    void start_session(tcp::socket socket);
+    void start_session(tcp::socket socket, bool proxy_protocol);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
 

@@ -3,6 +3,7 @@
 #include <boost/asio/redirect_error.hpp>
 
 #include "log.hpp"
+#include "proxy_header.hpp"
 
 namespace amqpprox::proxy {
 namespace {
@@ -21,6 +22,16 @@ std::string remote_of(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto endpoint = socket.remote_endpoint(ec);
     return ec ? std::string("?") : text_of(endpoint);
+}
+
+tcp::endpoint remote_endpoint_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    return socket.remote_endpoint(ec);
+}
+
+tcp::endpoint local_endpoint_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    return socket.local_endpoint(ec);
 }
 
 std::string local_of(const tcp::socket& socket) {
@@ -58,6 +69,8 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
       m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
+      m_client_endpoint(remote_endpoint_of(m_client)),
+      m_client_destination(local_endpoint_of(m_client)),
       m_client_address(remote_of(m_client)),
       m_proxy_address(local_of(m_client)),
       m_started_ns(capture::now_ns()),
@@ -65,6 +78,11 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
                                        .start_ns = m_started_ns,
                                        .client_address = m_client_address,
                                        .proxy_address = m_proxy_address}) {}
+
+std::string Session::client_address() const {
+    std::lock_guard lock(m_mutex);
+    return m_client_address;
+}
 
 std::string Session::vhost() const {
     std::lock_guard lock(m_mutex);
@@ -327,6 +345,40 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     s.close_sockets();
 }
 
+// A listener behind a load balancer: the PROXY header names the client. Without one (or with
+// a malformed one) the connection is dropped: the peer speaks no AMQP yet, so no Close.
+awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session) {
+    auto& s = *session;
+    const auto id_text = "session " + std::to_string(s.id());
+    auto received = co_await read_proxy_header(s.m_client);
+    if (!received) {
+        log(LogLevel::warning,
+            id_text + " from " + s.m_client_address +
+                ": no valid PROXY protocol header, dropped: " + received.error());
+        s.close_sockets();
+        co_return false;
+    }
+    const auto& header = received->header;
+    if (header.family == proxy_protocol::Family::unknown) {
+        // v1 UNKNOWN, v2 LOCAL (the balancer's own health check): the socket's ends stand.
+        log(LogLevel::debug, id_text + " from " + s.m_client_address +
+                                 ": PROXY header without addresses, keeping the connection's");
+    } else {
+        const auto client = to_tcp_endpoint(header.source);
+        const auto address = client.address().to_string() + ":" + std::to_string(client.port());
+        log(LogLevel::info, id_text + " from " + s.m_client_address + ": PROXY v" +
+                                std::to_string(static_cast<int>(header.version)) +
+                                " header: client " + address);
+        s.m_client_endpoint = client;
+        s.m_client_destination = to_tcp_endpoint(header.destination);
+        s.m_recorder.set_client_address(address);
+        std::lock_guard lock(s.m_mutex);
+        s.m_client_address = address;
+    }
+    s.m_from_client.feed(received->after);
+    co_return true;
+}
+
 awaitable<> run_session(std::shared_ptr<Session> session) {
     auto& s = *session;
     const auto id_text = "session " + std::to_string(s.id());
@@ -340,6 +392,11 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
     });
     try {
+        // 0. Behind a load balancer: its PROXY header, under the same deadline.
+        if (s.m_config.proxy_protocol) {
+            const bool accepted = co_await accept_proxy_header(session);
+            if (!accepted) co_return;
+        }
         // 1. The client's half: header, Start, Start-Ok, Tune, Tune-Ok, Open.
         amqp::ServerHandshake server(s.m_config.handshake);
         while (true) {
@@ -444,6 +501,9 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
         s.m_client.set_option(tcp::no_delay(true));
         s.m_broker.set_option(tcp::no_delay(true));
+        // SEND-PROXY(-V2): the real client and where it connected to, before TLS and AMQP.
+        co_await send_proxy_header(s.m_broker, chosen->send_proxy, s.m_client_endpoint,
+                                   s.m_client_destination);
         const auto broker_address = remote_of(s.m_broker);
         {
             std::lock_guard lock(s.m_mutex);

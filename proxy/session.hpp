@@ -45,6 +45,9 @@ struct SessionConfig {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds connect_timeout{5'000};
     std::string proxy_hostname;
+    // The listener is behind a load balancer: a PROXY protocol header comes first and names
+    // the real client (LISTEN START port PROXY).
+    bool proxy_protocol = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -78,7 +81,7 @@ public:
     };
     const Counters& counters() const { return m_counters; }
     std::string vhost() const;
-    std::string client_address() const { return m_client_address; }
+    std::string client_address() const;
     std::string proxy_address() const { return m_proxy_address; }
     std::string broker_address() const;
     std::string broker_local_address() const;
@@ -89,6 +92,7 @@ public:
 
 private:
     friend awaitable<> run_session(std::shared_ptr<Session> session);
+    friend awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session);
     friend awaitable<> pump(std::shared_ptr<Session> session, capture::Direction direction);
     friend awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
                               std::string text);
@@ -133,6 +137,11 @@ private:
     SessionEnvironment& m_environment;
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
+    // The client and where it connected to: the socket's ends, or what a load balancer's
+    // PROXY header says they are. Set on the strand before routing; m_client_address is
+    // written under m_mutex as CONN reads it from the control thread.
+    tcp::endpoint m_client_endpoint;
+    tcp::endpoint m_client_destination;
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;

@@ -116,7 +116,9 @@ public:
     virtual ~ControlTarget() = default;
 
     // LISTEN START / START_SECURE: bind 0.0.0.0:port. Error e.g. "Address already in use".
-    virtual Status listen_start(std::uint16_t port, bool secure) = 0;
+    // proxy_protocol (LISTEN ... PROXY): every connection must start with a PROXY protocol
+    // header (v1 or v2), whose source becomes the session's client address.
+    virtual Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) = 0;
     // LISTEN STOP: one listener, or every listener when port is empty. Sessions stay.
     virtual Status listen_stop(std::optional<std::uint16_t> port) = 0;
 
