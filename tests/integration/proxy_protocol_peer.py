@@ -4,7 +4,8 @@
   proxy_protocol_peer.py backend PORT BROKER_PORT RECORD
       A backend flagged SEND-PROXY / SEND-PROXY-V2: reads the PROXY header (v1 or v2) each
       connection starts with, appends what it says to RECORD (one JSON line: version, family,
-      src, sport, dst, dport; or an "error"), then relays the rest to the broker.
+      src, sport, dst, dport; or an "error"), then relays the rest to the broker, adding the
+      amqpprox_client property of the proxy's Start-Ok to that line once it has passed.
 
   proxy_protocol_peer.py front PORT PROXY_PORT VERSION SRC SPORT DST DPORT
       A load balancer in front of a `LISTEN START port PROXY` listener: each connection it
@@ -22,13 +23,16 @@ import threading
 V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 
 
-def relay(a, b):
-    def pipe(src, dst):
+def relay(a, b, inspect=None):
+    """Copies both ways until either side ends; inspect(data) sees what a sends to b."""
+    def pipe(src, dst, look):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if look:
+                    look(data)
                 dst.sendall(data)
         except OSError:
             pass
@@ -38,8 +42,31 @@ def relay(a, b):
             except OSError:
                 pass
 
-    threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-    threading.Thread(target=pipe, args=(b, a), daemon=True).start()
+    threading.Thread(target=pipe, args=(a, b, inspect), daemon=True).start()
+    threading.Thread(target=pipe, args=(b, a, None), daemon=True).start()
+
+
+def property_finder(name, found):
+    """An inspect callback: calls found(value) once a long-string field `name` has passed
+    (the Start-Ok comes within the first few hundred bytes)."""
+    key = bytes([len(name)]) + name.encode() + b"S"
+    state = {"seen": bytearray(), "done": False}
+
+    def look(data):
+        seen = state["seen"]
+        if state["done"] or len(seen) > 65536:
+            return
+        seen.extend(data)
+        at = seen.find(key)
+        start = at + len(key) + 4
+        if at < 0 or len(seen) < start:
+            return
+        (length,) = struct.unpack("!I", seen[start - 4:start])
+        if len(seen) >= start + length:
+            state["done"] = True
+            found(seen[start:start + length].decode())
+
+    return look
 
 
 def recv_exactly(sock, n, got=b""):
@@ -121,14 +148,20 @@ def main():
                 header, rest = read_header(conn)
             except (AssertionError, EOFError, UnicodeDecodeError, ValueError) as e:
                 header, rest = {"error": str(e)}, None
-            with lock, open(record, "a") as f:
-                f.write(json.dumps(header) + "\n")
             if rest is None:
+                with lock, open(record, "a") as f:
+                    f.write(json.dumps(header) + "\n")
                 conn.close()
                 return
+
+            def found(value):
+                header["amqpprox_client"] = value
+                with lock, open(record, "a") as f:
+                    f.write(json.dumps(header) + "\n")
+
             broker = socket.create_connection(("127.0.0.1", broker_port))
             broker.sendall(rest)
-            relay(conn, broker)
+            relay(conn, broker, property_finder("amqpprox_client", found))
 
         serve(port, handle)
     elif mode == "front":

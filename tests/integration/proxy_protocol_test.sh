@@ -2,11 +2,12 @@
 # The PROXY protocol both ways, in front of the test RabbitMQ.
 # Egress: backends flagged SEND-PROXY (v1, BACKEND ADD) and SEND-PROXY-V2 (v2, ADD_DNS) get a
 # header naming the real client (127.0.0.1 and its ephemeral port) and the listener it
-# connected to; a peer (proxy_protocol_peer.py backend) checks it and relays to the broker.
+# connected to; a peer (proxy_protocol_peer.py backend) checks it and relays to the broker,
+# noting the amqpprox_client property the proxy's Start-Ok carries.
 # Ingress: a `LISTEN START port PROXY` listener behind a fake load balancer
 # (proxy_protocol_peer.py front) that claims 203.0.113.7:40000 (v2) or 2001:db8::7 (v1):
-# CONN, the capture's session row and the header sent on to a SEND-PROXY backend show the
-# claimed client. A connection without a header is dropped, a silent one times out, and the
+# CONN, the capture's session row, amqpprox_client and the header sent on to a SEND-PROXY
+# backend show the claimed client. A connection without a header is dropped, a silent one times out, and the
 # proxy keeps serving.
 #   proxy_protocol_test.sh AMQPPROX AMQPPROX_CTL AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
@@ -88,36 +89,38 @@ print(expected)
 PY
 }
 
-# Checks the last header a backend peer recorded: check_seen FILE VERSION FAMILY SRC SPORT DST DPORT
+# Checks the last header a backend peer recorded, and the amqpprox_client property that
+# followed it: check_seen FILE VERSION FAMILY SRC SPORT DST DPORT AMQPPROX_CLIENT
 check_seen() {
   $py - "$@" << 'PY' || fail "backend saw the wrong header: $(tail -1 "$1")"
 import json, sys
-f, version, family, src, sport, dst, dport = sys.argv[1:]
+f, version, family, src, sport, dst, dport, client = sys.argv[1:]
 last = json.loads(open(f).read().splitlines()[-1])
 want = {"version": int(version), "family": family, "src": src, "sport": int(sport),
-        "dst": dst, "dport": int(dport)}
+        "dst": dst, "dport": int(dport), "amqpprox_client": client}
 got = {k: last.get(k) for k in want}
 assert got == want, (got, want)
 PY
 }
 
 # Egress, v1 (BACKEND ADD) and v2 (BACKEND ADD_DNS): the client's own address and port, and
-# the listener it connected to.
+# the listener it connected to; the Start-Ok's amqpprox_client property names it too.
 ctl MAP BACKEND / pp1
 self=$(client "$plain" self) || fail "client through SEND-PROXY backend"
-check_seen "$tmp/seen_v1.jsonl" 1 TCP4 127.0.0.1 "${self##*:}" 127.0.0.1 "$plain"
+check_seen "$tmp/seen_v1.jsonl" 1 TCP4 127.0.0.1 "${self##*:}" 127.0.0.1 "$plain" "$self"
 ctl MAP BACKEND / pp2
 self=$(client "$plain" self) || fail "client through SEND-PROXY-V2 backend"
-check_seen "$tmp/seen_v2.jsonl" 2 TCP4 127.0.0.1 "${self##*:}" 127.0.0.1 "$plain"
+check_seen "$tmp/seen_v2.jsonl" 2 TCP4 127.0.0.1 "${self##*:}" 127.0.0.1 "$plain" "$self"
 
 # Ingress: the load balancer's claimed client is the session's client, and is what a
-# SEND-PROXY backend is told (the destination too: where the client connected to).
+# SEND-PROXY backend is told (the destination too: where the client connected to), and
+# what the broker's amqpprox_client property says.
 ctl MAP BACKEND / pp1
 client "$lb_v2" 203.0.113.7:40000 > /dev/null || fail "client behind a v2 load balancer"
-check_seen "$tmp/seen_v1.jsonl" 1 TCP4 203.0.113.7 40000 198.51.100.1 5672
+check_seen "$tmp/seen_v1.jsonl" 1 TCP4 203.0.113.7 40000 198.51.100.1 5672 203.0.113.7:40000
 ctl MAP BACKEND / pp2
 client "$lb_v1" 2001:db8::7:40000 > /dev/null || fail "client behind a v1 load balancer"
-check_seen "$tmp/seen_v2.jsonl" 2 TCP6 2001:db8::7 40000 2001:db8::1 5672
+check_seen "$tmp/seen_v2.jsonl" 2 TCP6 2001:db8::7 40000 2001:db8::1 5672 2001:db8::7:40000
 
 # No header on a PROXY listener: dropped without a byte (no AMQP Close: it is not AMQP yet).
 $py - "$behind_lb" << 'PY' || fail "a connection without a PROXY header was not dropped"

@@ -46,8 +46,7 @@ ReadResult read_from(const std::vector<std::string>& pieces, bool close_after) {
 }  // namespace
 
 TEST_CASE("egress PROXY header: the client and where it connected to", "[proxy_protocol]") {
-    CHECK(egress_proxy_header(ProxyProtocol::none, at("127.0.0.1", 1), at("127.0.0.1", 2))
-              .empty());
+    CHECK(egress_proxy_header(ProxyProtocol::none, at("127.0.0.1", 1), at("127.0.0.1", 2)).empty());
     CHECK(text(egress_proxy_header(ProxyProtocol::v1, at("127.0.0.1", 40000),
                                    at("127.0.0.2", 5672))) ==
           "PROXY TCP4 127.0.0.1 127.0.0.2 40000 5672\r\n");
@@ -65,16 +64,15 @@ TEST_CASE("egress PROXY header: the client and where it connected to", "[proxy_p
 }
 
 TEST_CASE("endpoints convert both ways; mapped addresses come back as IPv4", "[proxy_protocol]") {
-    CHECK(to_tcp_endpoint(to_proxy_endpoint(at("203.0.113.7", 40000))) ==
-          at("203.0.113.7", 40000));
+    CHECK(to_tcp_endpoint(to_proxy_endpoint(at("203.0.113.7", 40000))) == at("203.0.113.7", 40000));
     CHECK(to_tcp_endpoint(to_proxy_endpoint(at("2001:db8::7", 1))) == at("2001:db8::7", 1));
     CHECK(to_tcp_endpoint(to_proxy_endpoint(at("::ffff:1.2.3.4", 5))) == at("1.2.3.4", 5));
 }
 
 TEST_CASE("read_proxy_header: a header in pieces, then AMQP", "[proxy_protocol]") {
     const std::string amqp_header("AMQP\0\0\x09\x01", 8);
-    auto got = read_from({"PROXY TCP4 203.0.", "113.7 127.0.0.1 40000 5672\r", "\n" + amqp_header},
-                         false);
+    auto got =
+        read_from({"PROXY TCP4 203.0.", "113.7 127.0.0.1 40000 5672\r", "\n" + amqp_header}, false);
     REQUIRE(got);
     CHECK(got->header.source.port == 40000);
     CHECK(to_tcp_endpoint(got->header.source) == at("203.0.113.7", 40000));
