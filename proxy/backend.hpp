@@ -8,6 +8,8 @@
 
 #include <tl/expected.hpp>
 
+#include "proxy/control/backend.hpp"
+
 namespace amqpprox::proxy {
 
 struct BackendCandidate {
@@ -16,6 +18,7 @@ struct BackendCandidate {
     std::uint16_t port = 0;
     bool tls = false;      // TLS towards this backend (BACKEND ... TLS)
     std::string tls_name;  // the name its certificate must carry: the host as configured
+    control::ProxyProtocol send_proxy = control::ProxyProtocol::none;  // header sent first
     bool operator==(const BackendCandidate&) const = default;
 };
 

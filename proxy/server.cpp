@@ -63,7 +63,8 @@ Server::~Server() {
     close_captures();
 }
 
-awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor, bool secure) {
+awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor, bool secure,
+                        bool proxy_protocol) {
     while (acceptor->is_open()) {
         boost::system::error_code ec;
         auto socket = co_await acceptor->async_accept(asio::make_strand(server->m_io),
@@ -73,12 +74,13 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
             log(LogLevel::warning, "accept: " + ec.message());
             continue;
         }
-        server->start_session(std::move(socket), secure);
+        server->start_session(std::move(socket), secure, proxy_protocol);
     }
 }
 
-void Server::start_session(tcp::socket socket, bool secure) {
+void Server::start_session(tcp::socket socket, bool secure, bool proxy_protocol) {
     SessionConfig config;
+    config.proxy_protocol = proxy_protocol;
     config.handshake.server_properties = m_server_properties;
     config.handshake_timeout = m_options.handshake_timeout;
     config.connect_timeout = m_options.connect_timeout;
@@ -114,7 +116,8 @@ tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std
     for (const auto& backend : route->candidates) {
         // ADD_DNS backends resolve on every connection; ADD backends use their stored address.
         const auto& host = backend.dns || backend.ip.empty() ? backend.host : backend.ip;
-        candidates.push_back({backend.name, host, backend.port, backend.tls, backend.host});
+        candidates.push_back(
+            {backend.name, host, backend.port, backend.tls, backend.host, backend.send_proxy});
     }
     return candidates;
 }
@@ -180,7 +183,7 @@ void Server::collect_stats() {
     m_dns.refresh(dns_names);
 }
 
-control::Status Server::listen_start(std::uint16_t port, bool secure) {
+control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy_protocol) {
     {
         std::lock_guard lock(m_mutex);
         if (secure &&
@@ -207,9 +210,10 @@ control::Status Server::listen_start(std::uint16_t port, bool secure) {
             }
             m_acceptors[port] = acceptor;
         }
-        asio::co_spawn(m_io, accept_loop(this, acceptor, secure), asio::detached);
+        asio::co_spawn(m_io, accept_loop(this, acceptor, secure, proxy_protocol), asio::detached);
         log(LogLevel::info, std::string(secure ? "listening with TLS on " : "listening on ") +
-                                m_options.listen_address + ":" + std::to_string(port));
+                                m_options.listen_address + ":" + std::to_string(port) +
+                                (proxy_protocol ? " (PROXY protocol header required)" : ""));
         return {};
     } catch (const boost::system::system_error& e) {
         return tl::unexpected("Cannot listen on " + m_options.listen_address + ":" +

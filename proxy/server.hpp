@@ -56,7 +56,7 @@ public:
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
 
     // ControlTarget
-    control::Status listen_start(std::uint16_t port, bool secure) override;
+    control::Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
     control::Status listen_stop(std::optional<std::uint16_t> port) override;
     std::optional<control::DnsResolution> dns_resolution(const std::string& host,
                                                          std::uint16_t port) override {
@@ -82,14 +82,15 @@ public:
 
 private:
     friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
-                                   bool secure);
+                                   bool secure, bool proxy_protocol);
     struct ActiveCapture {
         control::CaptureOptions options;
         std::shared_ptr<capture::CaptureWriter> writer;
         std::uint64_t sessions = 0;
     };
-    // `secure`: the listener is LISTEN START_SECURE, the client speaks TLS first.
-    void start_session(tcp::socket socket, bool secure);
+    // `secure`: LISTEN START_SECURE, the client speaks TLS first; `proxy_protocol`:
+    // LISTEN ... PROXY, a load balancer's PROXY header comes before anything else.
+    void start_session(tcp::socket socket, bool secure, bool proxy_protocol);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
 

@@ -3,6 +3,7 @@
 #include <boost/asio/redirect_error.hpp>
 
 #include "log.hpp"
+#include "proxy_header.hpp"
 #include "tls_context.hpp"
 
 namespace amqpprox::proxy {
@@ -22,6 +23,16 @@ std::string remote_of(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto endpoint = socket.remote_endpoint(ec);
     return ec ? std::string("?") : text_of(endpoint);
+}
+
+tcp::endpoint remote_endpoint_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    return socket.remote_endpoint(ec);
+}
+
+tcp::endpoint local_endpoint_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    return socket.local_endpoint(ec);
 }
 
 std::string local_of(const tcp::socket& socket) {
@@ -58,6 +69,8 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
       m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
+      m_client_endpoint(remote_endpoint_of(m_client.socket())),
+      m_client_destination(local_endpoint_of(m_client.socket())),
       m_client_address(remote_of(m_client.socket())),
       m_proxy_address(local_of(m_client.socket())),
       m_started_ns(capture::now_ns()),
@@ -66,6 +79,11 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
                                        .client_address = m_client_address,
                                        .proxy_address = m_proxy_address,
                                        .client_tls = m_config.ingress_tls != nullptr}) {}
+
+std::string Session::client_address() const {
+    std::lock_guard lock(m_mutex);
+    return m_client_address;
+}
 
 std::string Session::vhost() const {
     std::lock_guard lock(m_mutex);
@@ -376,6 +394,39 @@ awaitable<std::string> egress_tls(std::shared_ptr<Session> session, BackendCandi
     co_return text;
 }
 
+// A listener behind a load balancer: the PROXY header names the client. Without one (or with
+// a malformed one) the connection is dropped: the peer speaks no AMQP yet, so no Close.
+awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session) {
+    auto& s = *session;
+    const auto id_text = "session " + std::to_string(s.id());
+    auto received = co_await read_proxy_header(s.m_client.socket());
+    if (!received) {
+        log(LogLevel::warning,
+            id_text + " from " + s.m_client_address +
+                ": no valid PROXY protocol header, dropped: " + received.error());
+        s.close_sockets();
+        co_return false;
+    }
+    const auto& header = *received;
+    if (header.family == proxy_protocol::Family::unknown) {
+        // v1 UNKNOWN, v2 LOCAL (the balancer's own health check): the socket's ends stand.
+        log(LogLevel::debug, id_text + " from " + s.m_client_address +
+                                 ": PROXY header without addresses, keeping the connection's");
+    } else {
+        const auto client = to_tcp_endpoint(header.source);
+        const auto address = client.address().to_string() + ":" + std::to_string(client.port());
+        log(LogLevel::info, id_text + " from " + s.m_client_address + ": PROXY v" +
+                                std::to_string(static_cast<int>(header.version)) +
+                                " header: client " + address);
+        s.m_client_endpoint = client;
+        s.m_client_destination = to_tcp_endpoint(header.destination);
+        s.m_recorder.set_client_address(address);
+        std::lock_guard lock(s.m_mutex);
+        s.m_client_address = address;
+    }
+    co_return true;
+}
+
 awaitable<> run_session(std::shared_ptr<Session> session) {
     auto& s = *session;
     const auto id_text = "session " + std::to_string(s.id());
@@ -389,14 +440,19 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
     });
     try {
-        // 0. TLS first on a LISTEN START_SECURE port, under the handshake deadline.
+        // 0. Behind a load balancer: its PROXY header, under the handshake deadline, then TLS
+        // on a LISTEN START_SECURE port. The header is read exactly, so TLS starts after it.
+        if (s.m_config.proxy_protocol) {
+            const bool accepted = co_await accept_proxy_header(session);
+            if (!accepted) co_return;
+        }
         if (s.m_config.ingress_tls) {
             auto& tls = s.m_client.start_tls(*s.m_config.ingress_tls);
             boost::system::error_code ec;
             co_await tls.async_handshake(ssl::stream_base::server,
                                          asio::redirect_error(use_awaitable, ec));
             if (ec) {
-                log(LogLevel::warning, id_text + " from " + s.m_client_address +
+                log(LogLevel::warning, id_text + " from " + s.client_address() +
                                            ": TLS handshake failed: " + ec.message());
                 s.close_sockets();
                 co_return;
@@ -482,6 +538,11 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                 co_await s.m_broker.socket().async_connect(entry.endpoint(),
                                                            asio::redirect_error(use_awaitable, ec));
                 const bool timed_out = attempt.cancel() == 0 && ec;
+                // SEND-PROXY(-V2): the real client and where it connected to, before TLS/AMQP.
+                if (!ec) {
+                    co_await send_proxy_header(s.m_broker.socket(), candidate.send_proxy,
+                                               s.m_client_endpoint, s.m_client_destination);
+                }
                 std::string tls_failure;
                 if (!ec && candidate.tls) tls_failure = co_await egress_tls(session, candidate);
                 if (!tls_failure.empty()) {

@@ -52,6 +52,9 @@ struct SessionConfig {
     // For backends flagged TLS; egress_check_name: the certificate must name the backend.
     std::shared_ptr<ssl::context> egress_tls;
     bool egress_check_name = false;
+    // The listener is behind a load balancer: a PROXY protocol header comes first and names
+    // the real client (LISTEN START port PROXY).
+    bool proxy_protocol = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -85,7 +88,7 @@ public:
     };
     const Counters& counters() const { return m_counters; }
     std::string vhost() const;
-    std::string client_address() const { return m_client_address; }
+    std::string client_address() const;
     std::string proxy_address() const { return m_proxy_address; }
     std::string broker_address() const;
     std::string broker_local_address() const;
@@ -96,6 +99,7 @@ public:
 
 private:
     friend awaitable<> run_session(std::shared_ptr<Session> session);
+    friend awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session);
     friend awaitable<> pump(std::shared_ptr<Session> session, capture::Direction direction);
     friend awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
                               std::string text);
@@ -150,6 +154,11 @@ private:
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
     amqp::FrameScanner m_scan_client;  // used instead of the splitters when nothing records
     amqp::FrameScanner m_scan_broker;
+    // The client and where it connected to: the socket's ends, or what a load balancer's
+    // PROXY header says they are. Set on the strand before routing; m_client_address is
+    // written under m_mutex as CONN reads it from the control thread.
+    tcp::endpoint m_client_endpoint;
+    tcp::endpoint m_client_destination;
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;

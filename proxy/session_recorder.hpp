@@ -23,6 +23,8 @@ public:
     void end(capture::ClosedBy who);
     bool recording() const { return !m_writers.empty(); }
     bool chosen() const { return m_chosen; }
+    // A load balancer's PROXY header names the real client; before choose() only.
+    void set_client_address(std::string address) { m_start.client_address = std::move(address); }
 
 private:
     struct Held {

@@ -21,7 +21,8 @@ std::string Backend::print(const std::optional<DnsResolution>& resolved) const {
         }
         out += " " + std::to_string(resolved->age_s) + " s ago)";
     }
-    if (send_proxy) out += " PROXY PROTOCOL V1 ENABLED";
+    if (send_proxy == ProxyProtocol::v1) out += " PROXY PROTOCOL V1 ENABLED";
+    if (send_proxy == ProxyProtocol::v2) out += " PROXY PROTOCOL V2 ENABLED";
     if (tls) out += " TLS";
     return out;
 }

@@ -19,15 +19,18 @@ struct DnsResolution {
     bool operator==(const DnsResolution&) const = default;
 };
 
+// Which PROXY protocol header a backend's connections start with (before TLS, before AMQP).
+enum class ProxyProtocol : std::uint8_t { none, v1, v2 };
+
 struct Backend {
     std::string name;
     std::string datacenter;
     std::string host;  // as given: a DNS name or an IP
     std::uint16_t port = 0;
-    std::string ip;           // BACKEND ADD: the first address `host` resolved to at add time
-    bool dns = false;         // BACKEND ADD_DNS: `host` is resolved on every connection instead
-    bool send_proxy = false;  // send a PROXY protocol v1 line before anything else
-    bool tls = false;         // TLS towards the broker
+    std::string ip;    // BACKEND ADD: the first address `host` resolved to at add time
+    bool dns = false;  // BACKEND ADD_DNS: `host` is resolved on every connection instead
+    ProxyProtocol send_proxy = ProxyProtocol::none;  // SEND-PROXY (v1), SEND-PROXY-V2
+    bool tls = false;                                // TLS towards the broker
 
     bool operator==(const Backend&) const = default;
 

@@ -82,8 +82,8 @@ std::string unknown_subcommand(std::string_view sub) {
 // ---- BACKEND ----
 
 constexpr std::string_view kBackendUsage =
-    "BACKEND (ADD name datacenter host port [SEND-PROXY] [TLS] | ADD_DNS name datacenter host "
-    "port [SEND-PROXY] [TLS] | DELETE name | PRINT)";
+    "BACKEND (ADD name datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS] | ADD_DNS name "
+    "datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS] | DELETE name | PRINT)";
 
 Reply backend_command(ConfigStore& store, ControlTarget& target, const Resolver& resolver,
                       const Words& args) {
@@ -91,7 +91,7 @@ Reply backend_command(ConfigStore& store, ControlTarget& target, const Resolver&
     const auto sub = upper(args[0]);
     if (sub == "ADD" || sub == "ADD_DNS") {
         const auto what = "BACKEND " + sub;
-        const auto expected = what + " name datacenter host port [SEND-PROXY] [TLS]";
+        const auto expected = what + " name datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS]";
         if (args.size() < 5) return usage(what, "missing arguments", expected);
         if (args.size() > 7) return usage(what, "too many arguments", expected);
         Backend backend;
@@ -104,8 +104,12 @@ Reply backend_command(ConfigStore& store, ControlTarget& target, const Resolver&
         backend.dns = sub == "ADD_DNS";
         for (std::size_t i = 5; i < args.size(); ++i) {
             const auto flag = upper(args[i]);
-            if (flag == "SEND-PROXY") {
-                backend.send_proxy = true;
+            if (flag == "SEND-PROXY" || flag == "SEND-PROXY-V2") {
+                if (backend.send_proxy != ProxyProtocol::none) {
+                    return usage(what, "SEND-PROXY given twice (one PROXY protocol version)",
+                                 expected);
+                }
+                backend.send_proxy = flag == "SEND-PROXY" ? ProxyProtocol::v1 : ProxyProtocol::v2;
             } else if (flag == "TLS") {
                 backend.tls = true;
             } else {
@@ -260,20 +264,26 @@ Reply map_command(ConfigStore& store, const Words& args) {
 
 // ---- LISTEN ----
 
-constexpr std::string_view kListenUsage = "LISTEN (START port | START_SECURE port | STOP [port])";
+constexpr std::string_view kListenUsage =
+    "LISTEN (START port [PROXY] | START_SECURE port [PROXY] | STOP [port])";
 
 Reply listen_command(ControlTarget& target, const Words& args) {
     if (args.empty()) return usage("LISTEN", "missing subcommand", kListenUsage);
     const auto sub = upper(args[0]);
     if (sub == "START" || sub == "START_SECURE") {
         const auto what = "LISTEN " + sub;
-        const auto expected = what + " port";
-        if (args.size() != 2) {
+        const auto expected = what + " port [PROXY]";
+        if (args.size() < 2 || args.size() > 3) {
             return usage(what, args.size() < 2 ? "missing port" : "too many arguments", expected);
         }
         const auto port = parse_port(args[1]);
         if (!port) return usage(what, bad_port(args[1]), expected);
-        return from(target.listen_start(*port, sub == "START_SECURE"));
+        // PROXY: a load balancer in front sends a PROXY protocol header first.
+        const bool proxy_protocol = args.size() == 3;
+        if (proxy_protocol && upper(args[2]) != "PROXY") {
+            return usage(what, "unknown flag '" + std::string(args[2]) + "'", expected);
+        }
+        return from(target.listen_start(*port, sub == "START_SECURE", proxy_protocol));
     }
     if (sub == "STOP") {
         if (args.size() > 2)

@@ -117,8 +117,10 @@ public:
     virtual ~ControlTarget() = default;
 
     // LISTEN START / START_SECURE: bind 0.0.0.0:port. Error e.g. "Address already in use";
-    // START_SECURE also needs an INGRESS certificate and key.
-    virtual Status listen_start(std::uint16_t port, bool secure) = 0;
+    // START_SECURE also needs an INGRESS certificate and key. proxy_protocol (LISTEN ...
+    // PROXY): every connection must start with a PROXY protocol header (v1 or v2), whose
+    // source becomes the session's client address.
+    virtual Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) = 0;
     // LISTEN STOP: one listener, or every listener when port is empty. Sessions stay.
     virtual Status listen_stop(std::optional<std::uint16_t> port) = 0;
 

@@ -6,6 +6,7 @@
 # - the proxy over TLS to the TLS broker, its certificate and name verified: a backend the
 #   certificate does not name is refused with the reason, backend_tls = 1 in the capture;
 # - mutual TLS: a client without a certificate is refused, one with a certificate passes;
+# - a TLS listener behind a load balancer (LISTEN START_SECURE port PROXY);
 # - the TLS command's errors and CIPHERS output.
 #   proxy_tls_test.sh AMQPPROX AMQPPROX_CTL AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
@@ -93,6 +94,13 @@ for version in tls1.2 tls1.3; do
   out=$(client version "$secure_port" "$tmp/ca.pem" "$version") || fail "$version: $out"
   [ "$out" = "TLSv1.${version#tls1.} start" ] || fail "$version handshake: $out"
 done
+# Behind a load balancer: its PROXY header first, then TLS.
+proxied_port=$(free_port)
+say LISTEN START_SECURE "$proxied_port" PROXY
+wait_for port "$proxied_port"
+out=$(client version "$proxied_port" "$tmp/ca.pem" tls1.3 --proxy-v1) || fail "PROXY then TLS: $out"
+[ "$out" = "TLSv1.3 start" ] || fail "PROXY then TLS: $out"
+grep -q 'PROXY v1 header: client 203.0.113.9:40000' "$tmp/proxy.log" || fail "PROXY header not taken"
 # A plain AMQP client on the TLS port gets no AMQP answer; the proxy goes on.
 out=$(client roundtrip "$secure_port" tls-in x) && fail "plain client on TLS port: $out"
 say CAPTURE STOP > /dev/null

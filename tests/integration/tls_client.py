@@ -5,9 +5,10 @@
       pika (TLS when --ca is given) publishes BODY to QUEUE through the default exchange
       and gets it back; prints the body. Exit 1 with the reason when the broker or proxy
       closes the connection (prints "closed CODE TEXT"), 2 on any other connection failure.
-  tls_client.py version PORT CA (tls1.2|tls1.3)
-      a TLS handshake pinned to one version, then the AMQP header; prints the negotiated
-      version and whether Connection.Start came back ("start").
+  tls_client.py version PORT CA (tls1.2|tls1.3) [--proxy-v1]
+      a TLS handshake pinned to one version (after a PROXY v1 line with --proxy-v1), then
+      the AMQP header; prints the negotiated version and whether Connection.Start came back
+      ("start").
 """
 import socket
 import ssl
@@ -59,6 +60,8 @@ def version(args):
     pinned = ssl.TLSVersion.TLSv1_2 if wanted == "tls1.2" else ssl.TLSVersion.TLSv1_3
     context.minimum_version = context.maximum_version = pinned
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        if "--proxy-v1" in args[3:]:
+            raw.sendall(b"PROXY TCP4 203.0.113.9 127.0.0.1 40000 5671\r\n")
         with context.wrap_socket(raw, server_hostname="localhost") as tls:
             tls.sendall(b"AMQP\x00\x00\x09\x01")
             head = tls.recv(7)

@@ -47,14 +47,17 @@ TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {
     CHECK(f.run("BACKEND ADD rabbit1 london-az1 localhost 5672") == "");
     CHECK(f.run("backend add Rabbit2 NY rabbit2.example 5673 tls send-proxy") == "");
     CHECK(f.run("BACKEND ADD_DNS rabbit3 ny rabbits.internal 5674 SEND-PROXY") == "");
+    CHECK(f.run("BACKEND ADD_DNS Rabbit4 ny rabbits.internal 5675 send-proxy-v2 TLS") == "");
     CHECK(f.run("BACKEND PRINT") ==
           "Rabbit2 (NY): rabbit2.example 127.0.0.12:5673 PROXY PROTOCOL V1 ENABLED TLS\n"
+          "Rabbit4 (ny): rabbits.internal:5675 DNS PROXY PROTOCOL V2 ENABLED TLS\n"
           "rabbit1 (london-az1): localhost 127.0.0.1:5672\n"
           "rabbit3 (ny): rabbits.internal:5674 DNS PROXY PROTOCOL V1 ENABLED\n");
+    CHECK(f.store.backend("Rabbit4")->send_proxy == ProxyProtocol::v2);
     const auto b = f.store.backend("Rabbit2");
     REQUIRE(b);
     CHECK(b->tls);
-    CHECK(b->send_proxy);
+    CHECK(b->send_proxy == ProxyProtocol::v1);
     CHECK_FALSE(b->dns);
     CHECK(f.store.backend("rabbit3")->dns);
     CHECK(f.store.backend("rabbit3")->ip.empty());
@@ -79,7 +82,8 @@ TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {
 
 TEST_CASE("BACKEND errors name the problem and the grammar", "[control]") {
     Fixture f;
-    const std::string add = "; expected BACKEND ADD name datacenter host port [SEND-PROXY] [TLS]\n";
+    const std::string add =
+        "; expected BACKEND ADD name datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS]\n";
     CHECK(f.run("BACKEND ADD a b c") == "BACKEND ADD: missing arguments" + add);
     CHECK(f.run("BACKEND ADD a b c 1 TLS TLS TLS") == "BACKEND ADD: too many arguments" + add);
     CHECK(f.run("BACKEND ADD a b localhost 0") ==
@@ -89,16 +93,19 @@ TEST_CASE("BACKEND errors name the problem and the grammar", "[control]") {
     CHECK(f.run("BACKEND ADD a b localhost 56x") ==
           "BACKEND ADD: invalid port '56x' (a number from 1 to 65535)" + add);
     CHECK(f.run("BACKEND ADD a b localhost 5672 FAST") == "BACKEND ADD: unknown flag 'FAST'" + add);
+    CHECK(f.run("BACKEND ADD a b localhost 5672 SEND-PROXY SEND-PROXY-V2") ==
+          "BACKEND ADD: SEND-PROXY given twice (one PROXY protocol version)" + add);
     CHECK(f.run("BACKEND ADD_DNS a b") ==
           "BACKEND ADD_DNS: missing arguments; expected BACKEND ADD_DNS name datacenter host "
-          "port [SEND-PROXY] [TLS]\n");
+          "port [SEND-PROXY|SEND-PROXY-V2] [TLS]\n");
     CHECK(f.run("BACKEND ADD a b nowhere.invalid 5672") ==
           "Failed to resolve 'nowhere.invalid': Name or service not known\n");
     CHECK(f.run("BACKEND DELETE") ==
           "BACKEND DELETE: missing name; expected BACKEND DELETE name\n");
     const std::string usage =
-        "; expected BACKEND (ADD name datacenter host port [SEND-PROXY] [TLS] | ADD_DNS name "
-        "datacenter host port [SEND-PROXY] [TLS] | DELETE name | PRINT)\n";
+        "; expected BACKEND (ADD name datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS] | "
+        "ADD_DNS name datacenter host port [SEND-PROXY|SEND-PROXY-V2] [TLS] | DELETE name | "
+        "PRINT)\n";
     CHECK(f.run("BACKEND") == "BACKEND: missing subcommand" + usage);
     CHECK(f.run("BACKEND LIST") == "BACKEND: subcommand 'LIST' not recognized" + usage);
     CHECK(f.store.backends().empty());
@@ -165,22 +172,29 @@ TEST_CASE("LISTEN", "[control]") {
     Fixture f;
     CHECK(f.run("LISTEN START 5673") == "");
     CHECK(f.run("listen start_secure 5671") == "");
+    CHECK(f.run("LISTEN START 5674 proxy") == "");
     CHECK(f.run("LISTEN STOP 5673") == "");
     CHECK(f.run("LISTEN STOP") == "");
     CHECK(f.target.calls == Calls{"listen_start 5673 plain", "listen_start 5671 secure",
-                                  "listen_stop 5673", "listen_stop all"});
+                                  "listen_start 5674 plain proxy", "listen_stop 5673",
+                                  "listen_stop all"});
     f.target.fail_next = "Cannot listen on 0.0.0.0:80: Permission denied";
     CHECK(f.run("LISTEN START 80") == "Cannot listen on 0.0.0.0:80: Permission denied\n");
     CHECK(f.run("LISTEN START 99999") ==
           "LISTEN START: invalid port '99999' (a number from 1 to 65535); expected LISTEN START "
-          "port\n");
-    CHECK(f.run("LISTEN START") == "LISTEN START: missing port; expected LISTEN START port\n");
+          "port [PROXY]\n");
+    CHECK(f.run("LISTEN START") ==
+          "LISTEN START: missing port; expected LISTEN START port [PROXY]\n");
+    CHECK(f.run("LISTEN START 5673 HAPROXY") ==
+          "LISTEN START: unknown flag 'HAPROXY'; expected LISTEN START port [PROXY]\n");
+    CHECK(f.run("LISTEN START 5673 PROXY PROXY") ==
+          "LISTEN START: too many arguments; expected LISTEN START port [PROXY]\n");
     CHECK(f.run("LISTEN STOP x") ==
           "LISTEN STOP: invalid port 'x' (a number from 1 to 65535); expected LISTEN STOP "
           "[port]\n");
     CHECK(f.run("LISTEN PAUSE") ==
-          "LISTEN: subcommand 'PAUSE' not recognized; expected LISTEN (START port | START_SECURE "
-          "port | STOP [port])\n");
+          "LISTEN: subcommand 'PAUSE' not recognized; expected LISTEN (START port [PROXY] | "
+          "START_SECURE port [PROXY] | STOP [port])\n");
 }
 
 TEST_CASE("CONN and SESSION", "[control]") {

@@ -12,8 +12,9 @@ Status FakeTarget::result(std::string call) {
     return tl::unexpected(std::move(error));
 }
 
-Status FakeTarget::listen_start(std::uint16_t port, bool secure) {
-    return result("listen_start " + std::to_string(port) + (secure ? " secure" : " plain"));
+Status FakeTarget::listen_start(std::uint16_t port, bool secure, bool proxy_protocol) {
+    return result("listen_start " + std::to_string(port) + (secure ? " secure" : " plain") +
+                  (proxy_protocol ? " proxy" : ""));
 }
 
 Status FakeTarget::tls_configure(TlsDirection direction, const TlsSettings& settings) {

@@ -21,7 +21,7 @@ public:
     std::map<std::string, DnsResolution> resolutions;  // by "host:port"
     TlsSettings tls[2];                                // by TlsDirection
 
-    Status listen_start(std::uint16_t port, bool secure) override;
+    Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
     Status listen_stop(std::optional<std::uint16_t> port) override;
     std::optional<DnsResolution> dns_resolution(const std::string& host,
                                                 std::uint16_t port) override {
