@@ -16,6 +16,7 @@
 #include "capture/writer.hpp"
 #include "formats/amqp/handshake.hpp"
 #include "proxy/control/stats_collector.hpp"
+#include "session_limits.hpp"
 #include "session_recorder.hpp"
 
 namespace amqpprox::proxy {
@@ -37,6 +38,10 @@ public:
     virtual void session_ended(const Session& session) = 0;
     // VHOST PAUSE: new sessions of the vhost wait after Connection.Open.
     virtual bool vhost_paused(const std::string& vhost) = 0;
+    // LIMIT: admits a new session of `vhost` (the limits returned live as long as it does,
+    // on `executor`) or refuses it with the text of its Connection.Close.
+    virtual tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
+        std::uint64_t session, const std::string& vhost, const asio::any_io_executor& executor) = 0;
 };
 
 struct SessionConfig {
@@ -136,7 +141,8 @@ private:
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;
-    SessionRecorder m_recorder;  // after the fields its SessionStart is made of
+    SessionRecorder m_recorder;               // after the fields its SessionStart is made of
+    std::shared_ptr<SessionLimits> m_limits;  // once admitted (LIMIT)
     Counters m_counters;
     mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
     std::string m_vhost;
