@@ -153,6 +153,7 @@ control::SessionSample Server::sample(const Session& session) {
     s.backend = control::backend_key(session.broker_address());
     s.source = m_hostnames.display(without_port(session.client_address()));
     s.paused = session.paused();
+    s.limited = session.limited();
     s.traffic = {c.in_packets, c.in_frames, c.in_bytes, c.out_packets, c.out_frames, c.out_bytes};
     return s;
 }

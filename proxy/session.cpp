@@ -378,6 +378,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         // LIMIT: over the vhost's connection rate or count, refused before any broker connection.
         auto admitted = s.m_environment.admit(s.id(), s.m_vhost, s.m_client.get_executor());
         if (!admitted) {
+            s.m_limited = true;
             co_await refuse(session, amqp::reply::not_allowed, admitted.error());
             s.close_sockets();
             co_return;

@@ -74,6 +74,8 @@ public:
     // Paused and past the handshake (VHOST UNPAUSE disconnects these, as amqpprox does).
     bool paused_established() const { return m_paused_established; }
     std::uint64_t id() const { return m_config.id; }
+    // Refused by a LIMIT (readable from any thread).
+    bool limited() const { return m_limited; }
 
     // For CONN and STAT, readable from any thread. Traffic after the handshake only, as
     // amqpprox counts it: a packet is one read that was passed on.
@@ -127,6 +129,7 @@ private:
     bool m_closed = false;                   // close_sockets() ran
     std::atomic<bool> m_paused_flag{false};  // m_paused, for readers on other threads
     std::atomic<bool> m_paused_established{false};
+    std::atomic<bool> m_limited{false};
     bool m_paused = false;
     bool m_graceful = false;        // DISCONNECT_GRACEFUL under way
     bool m_client_closing = false;  // the client answered the proxy's Close

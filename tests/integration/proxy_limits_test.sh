@@ -29,7 +29,7 @@ reply=$(ctl LIMIT CONN_RATE VHOST / 10)
 [ "$reply" = "For vhost /, Allow average 10 number of connections per 1 seconds" ] || fail "LIMIT CONN_RATE: $reply"
 
 $py - "$port" "$sock" "$ctl_bin" "$tmp/proxy.log" > "$tmp/pika.log" 2>&1 << 'PY' || { cat "$tmp/pika.log"; fail "limits"; }
-import re, subprocess, sys, threading, time, pika
+import json, re, subprocess, sys, threading, time, pika
 port, sock, ctl, log = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
 def run(*args):
@@ -84,6 +84,14 @@ code, text = no[0]
 assert code == 530, no
 assert text == "NOT_ALLOWED - access to vhost '/' refused by amqpprox: connection rate limit (10 per second) is reached", text
 print(f"conn_rate: 10 opened, 1 refused ({code} {text}) in {took:.2f} s")
+# STAT counts the refusal in limitedConnectionCount, in the interval it happened.
+listen = subprocess.Popen([ctl, sock, "STAT", "LISTEN", "json", "vhost=/"], stdout=subprocess.PIPE, text=True)
+limited = 0
+for _ in range(3):
+    limited += json.loads(listen.stdout.readline())["limitedConnectionCount"]
+listen.kill()
+listen.wait()
+assert limited >= 1, limited
 # After the window, a new connection gets in.
 time.sleep(1.1)
 c = connect()

@@ -7,6 +7,7 @@
 #include "fake_target.hpp"
 #include "proxy/control/admission.hpp"
 #include "proxy/control/command_interpreter.hpp"
+#include "proxy/control/limit_command.hpp"
 #include "proxy/control/rate_limit.hpp"
 
 using namespace amqpprox::control;
