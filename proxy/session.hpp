@@ -144,9 +144,10 @@ private:
     std::string m_client_address;
     std::string m_proxy_address;
     std::int64_t m_started_ns = 0;
-    SessionRecorder m_recorder;               // after the fields its SessionStart is made of
-    std::shared_ptr<SessionLimits> m_limits;  // once admitted (LIMIT)
+    SessionRecorder m_recorder;  // after the fields its SessionStart is made of
     Counters m_counters;
+    // Once admitted (LIMIT): the session's place in its vhost's count, its read pacing.
+    std::shared_ptr<SessionLimits> m_limits;
     mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
     std::string m_vhost;
     std::string m_backend;
