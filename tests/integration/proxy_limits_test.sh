@@ -130,6 +130,8 @@ run("LIMIT", "DISABLE", "CONNECTIONS", "VHOST", "/")
 print("connections: 4th refused, let in after one closed")
 
 # 4. DATA_RATE: a publisher as fast as pika goes, held to the limit; then a live change.
+# Measured from what the proxy passed (CONN's inBytes), not from what the publisher wrote:
+# the loopback socket buffers take megabytes before the publisher feels any pushback.
 def session_in_bytes():
     for line in run("CONN").splitlines():
         fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
