@@ -122,6 +122,16 @@ tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std
     return candidates;
 }
 
+tl::expected<std::shared_ptr<SessionLimits>, std::string> Server::admit(
+    std::uint64_t session, const std::string& vhost, const asio::any_io_executor& executor) {
+    auto decision = m_admission.admit(vhost, control::LimitClock::now());
+    for (const auto& alarm : decision.alarms)
+        log(LogLevel::warning, "session " + std::to_string(session) + ": " + alarm);
+    if (decision.refusal) return tl::unexpected(std::move(*decision.refusal));
+    return std::make_shared<SessionLimits>(executor, m_config.limits(), m_admission, session,
+                                           vhost);
+}
+
 std::vector<std::shared_ptr<capture::CaptureWriter>> Server::captures_for(
     std::uint64_t session, const std::string& vhost, const std::string& backend,
     const std::string& client_address) {
@@ -158,6 +168,7 @@ control::SessionSample Server::sample(const Session& session) {
     s.backend = control::backend_key(session.broker_address());
     s.source = m_hostnames.display(without_port(session.client_address()));
     s.paused = session.paused();
+    s.limited = session.limited();
     s.traffic = {c.in_packets, c.in_frames, c.in_bytes, c.out_packets, c.out_frames, c.out_bytes};
     return s;
 }

@@ -14,6 +14,7 @@
 #include "hostname_mapper.hpp"
 #include "lookup_thread.hpp"
 #include "process_usage.hpp"
+#include "proxy/control/admission.hpp"
 #include "proxy/control/config_store.hpp"
 #include "proxy/control/control_target.hpp"
 #include "proxy/control/stats_collector.hpp"
@@ -54,6 +55,9 @@ public:
         const std::string& client_address) override;
     void session_ended(const Session& session) override;
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
+    tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
+        std::uint64_t session, const std::string& vhost,
+        const asio::any_io_executor& executor) override;
 
     // ControlTarget
     control::Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
@@ -96,6 +100,7 @@ private:
 
     asio::io_context& m_io;
     control::ConfigStore& m_config;
+    control::ConnectionAdmission m_admission{m_config.limits()};
     ServerOptions m_options;
     amqp::FieldTable m_server_properties;
     std::function<void()> m_exit_handler;

@@ -174,6 +174,7 @@ void Session::close_sockets() {
     m_resume.cancel();
     m_client_free.cancel();
     m_broker_free.cancel();
+    if (m_limits) m_limits->cancel();
     m_client.close();
     m_broker.close();
 }
@@ -350,6 +351,8 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 continue;
             }
             co_await write_to(session, !from_client, amqp::ByteView(buffer.data(), n));
+            // LIMIT DATA_RATE: the next read from the client waits for its share.
+            if (from_client && s.m_limits) co_await pace(s.m_limits, n);
         }
     } catch (const boost::system::system_error&) {
         // Writing failed: almost always the side written to (a Close to the client during
@@ -489,6 +492,16 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             std::lock_guard lock(s.m_mutex);
             s.m_vhost = server.open().virtual_host;
         }
+
+        // LIMIT: over the vhost's connection rate or count, refused before any broker connection.
+        auto admitted = s.m_environment.admit(s.id(), s.m_vhost, s.m_client.get_executor());
+        if (!admitted) {
+            s.m_limited = true;
+            co_await refuse(session, amqp::reply::not_allowed, admitted.error());
+            s.close_sockets();
+            co_return;
+        }
+        s.m_limits = std::move(*admitted);
 
         // A paused vhost holds its new sessions here, before any broker connection.
         if (s.m_environment.vhost_paused(s.m_vhost)) {

@@ -18,6 +18,7 @@
 #include "formats/amqp/handshake.hpp"
 #include "leg.hpp"
 #include "proxy/control/stats_collector.hpp"
+#include "session_limits.hpp"
 #include "session_recorder.hpp"
 
 namespace amqpprox::proxy {
@@ -39,6 +40,10 @@ public:
     virtual void session_ended(const Session& session) = 0;
     // VHOST PAUSE: new sessions of the vhost wait after Connection.Open.
     virtual bool vhost_paused(const std::string& vhost) = 0;
+    // LIMIT: admits a new session of `vhost` (the limits returned live as long as it does,
+    // on `executor`) or refuses it with the text of its Connection.Close.
+    virtual tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
+        std::uint64_t session, const std::string& vhost, const asio::any_io_executor& executor) = 0;
 };
 
 struct SessionConfig {
@@ -79,6 +84,8 @@ public:
     // Paused and past the handshake (VHOST UNPAUSE disconnects these, as amqpprox does).
     bool paused_established() const { return m_paused_established; }
     std::uint64_t id() const { return m_config.id; }
+    // Refused by a LIMIT (readable from any thread).
+    bool limited() const { return m_limited; }
 
     // For CONN and STAT, readable from any thread. Traffic after the handshake only, as
     // amqpprox counts it: a packet is one read that was passed on.
@@ -141,6 +148,7 @@ private:
     bool m_closed = false;                   // close_sockets() ran
     std::atomic<bool> m_paused_flag{false};  // m_paused, for readers on other threads
     std::atomic<bool> m_paused_established{false};
+    std::atomic<bool> m_limited{false};
     bool m_paused = false;
     bool m_graceful = false;        // DISCONNECT_GRACEFUL under way
     bool m_client_closing = false;  // the client answered the proxy's Close
@@ -164,6 +172,8 @@ private:
     std::int64_t m_started_ns = 0;
     SessionRecorder m_recorder;  // after the fields its SessionStart is made of
     Counters m_counters;
+    // Once admitted (LIMIT): the session's place in its vhost's count, its read pacing.
+    std::shared_ptr<SessionLimits> m_limits;
     mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
     std::string m_vhost;
     std::string m_backend;

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <vector>
 
+#include "proxy/control/limit_command.hpp"
+
 namespace amqpprox::control {
 
 namespace {
@@ -685,9 +687,10 @@ std::string CommandInterpreter::help_text() {
            "CONN - Print the connected sessions\n" + std::string(kDatacenterUsage) +
            " - Set the proxy's datacenter, for datacenter-affinity\n" +
            "EXIT - Exit the program gracefully.\n" + std::string(kFarmUsage) + " - Change farms\n" +
-           "HELP - Print this help text.\n" + std::string(kListenUsage) +
-           " - Listen for AMQP clients on 0.0.0.0\n" + std::string(kLogUsage) +
-           " - Set log verbosity\n" + std::string(kMapUsage) +
+           "HELP - Print this help text.\n" + std::string(kLimitUsage) +
+           " - Limit connection rates, open connections and client data rates per vhost\n" +
+           std::string(kListenUsage) + " - Listen for AMQP clients on 0.0.0.0\n" +
+           std::string(kLogUsage) + " - Set log verbosity\n" + std::string(kMapUsage) +
            " - Change mappings of resources to servers\n" +
            "MAPHOSTNAME DNS - Set up mapping of IPs to hostnames\n" + std::string(kSessionUsage) +
            " - Control a particular session\n" + std::string(kStatUsage) +
@@ -714,6 +717,7 @@ Reply CommandInterpreter::execute(std::string_view line) {
     if (verb == "DATACENTER") return datacenter_command(m_store, args);
     if (verb == "MAPHOSTNAME") return maphostname_command(m_target, args);
     if (verb == "CAPTURE") return capture_command(m_target, args);
+    if (verb == "LIMIT") return text(limit_command(m_store.limits(), args));
     if (verb == "TLS") return tls_command(m_target, args);
     if (verb == "HELP") return text(help_text());
     if (verb == "EXIT") {

@@ -15,6 +15,7 @@
 
 #include "proxy/control/backend.hpp"
 #include "proxy/control/backend_selector.hpp"
+#include "proxy/control/limits.hpp"
 
 namespace amqpprox::control {
 
@@ -70,6 +71,10 @@ public:
     // DEFAULT farm is mapped; also when the target or all its members are gone.
     tl::expected<Route, Error> route(const std::string& vhost);
 
+    // LIMIT's connection and data-rate limits (locked on their own).
+    LimitConfig& limits() { return m_limits; }
+    const LimitConfig& limits() const { return m_limits; }
+
 private:
     mutable std::mutex m_mutex;
     std::map<std::string, Backend> m_backends;
@@ -79,6 +84,7 @@ private:
     std::optional<std::string> m_default_farm;
     std::string m_datacenter;
     std::map<std::string, bool> m_paused;
+    LimitConfig m_limits;
 };
 
 }  // namespace amqpprox::control

@@ -51,6 +51,9 @@ StatsSnapshot StatsCollector::tick(const std::vector<SessionSample>& live) {
         if (before != m_previous.end()) m_previous.erase(before);
         for_views(snapshot, last, [&, how = how](ConnectionStats& stats) {
             add_traffic(stats, traffic);
+            // Counted once, as it ends (a refusal ends the session at once), so a refusal
+            // seen live by one tick and ended by the next is not counted twice.
+            if (last.limited) ++stats.limited_connection_count;
             switch (how) {
                 case SessionEnd::graceful:
                     ++stats.removed_connection_graceful;

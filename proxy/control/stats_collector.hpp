@@ -35,6 +35,7 @@ struct SessionSample {
     std::string source;   // client host name or IP, no port
     bool paused = false;
     bool auth_denied = false;
+    bool limited = false;  // refused by a LIMIT: counted in limitedConnectionCount as it ends
     SessionTraffic traffic;
 };
 

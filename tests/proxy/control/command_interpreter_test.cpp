@@ -38,8 +38,8 @@ TEST_CASE("HELP, empty lines and unknown verbs", "[control]") {
         at = end + 1;
     }
     CHECK(verbs == std::vector<std::string>{"BACKEND", "CAPTURE", "CONN", "DATACENTER", "EXIT",
-                                            "FARM", "HELP", "LISTEN", "LOG", "MAP", "MAPHOSTNAME",
-                                            "SESSION", "STAT", "TLS", "VHOST"});
+                                            "FARM", "HELP", "LIMIT", "LISTEN", "LOG", "MAP",
+                                            "MAPHOSTNAME", "SESSION", "STAT", "TLS", "VHOST"});
 }
 
 TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {

@@ -125,3 +125,18 @@ TEST_CASE("stats collector: backend keys have no ':'", "[stats]") {
     CHECK(backend_key("::1:5672") == "__1_5672");
     CHECK(backend_key("") == "");
 }
+
+TEST_CASE("stats collector: a connection refused by a LIMIT counts once, as it ends", "[stats]") {
+    StatsCollector collector;
+    auto refused = sample(3, 0, 0);
+    refused.backend.clear();
+    refused.limited = true;
+    auto snapshot = collector.tick({refused});  // seen live, being refused
+    CHECK(snapshot.overall.limited_connection_count == 0);
+    collector.session_ended(refused, SessionEnd::graceful);
+    snapshot = collector.tick({});
+    CHECK(snapshot.overall.limited_connection_count == 1);
+    CHECK(snapshot.vhosts.at("v1").limited_connection_count == 1);
+    CHECK(snapshot.overall.removed_connection_graceful == 1);
+    CHECK(collector.tick({}).overall.limited_connection_count == 0);
+}
