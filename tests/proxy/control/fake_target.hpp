@@ -19,6 +19,7 @@ public:
     std::vector<CaptureInfo> running;
     std::string fail_next;  // when set, the next fallible call fails with this text
     std::map<std::string, DnsResolution> resolutions;  // by "host:port"
+    std::vector<std::string> metrics;                  // METRICS PRINT's URLs, kept by listen/stop
 
     Status listen_start(std::uint16_t port, bool secure) override;
     Status listen_stop(std::optional<std::uint16_t> port) override;
@@ -35,11 +36,15 @@ public:
     Status stat_send(const std::string& host, std::uint16_t port) override;
     Status stat_stop_send() override;
     Status set_log_level(LogSink sink, int level) override;
+    Status set_log_format(LogFormat format) override;
     Status enable_hostname_mapping() override;
     Status capture_start(const CaptureOptions& options) override;
     tl::expected<std::vector<std::string>, std::string> capture_stop(
         const std::optional<std::string>& file) override;
     std::vector<CaptureInfo> captures() override { return running; }
+    Status metrics_listen(std::uint16_t port, const std::string& address) override;
+    Status metrics_stop(std::optional<std::uint16_t> port) override;
+    std::vector<std::string> metrics_urls() override { return metrics; }
     void request_exit() override { calls.push_back("request_exit"); }
 
     // Two sessions and one capture, the canned data the docs' examples show.
