@@ -138,6 +138,9 @@ final = scrape()
 assert final[f'amqpprox_capture_sessions_total{{file="{capture}"}}'] == 1
 assert final[f'amqpprox_capture_frames_dropped_total{{file="{capture}"}}'] == 0
 assert final[f'amqpprox_capture_written_bytes_total{{file="{capture}"}}'] >= N * BODY
+# The silent client was let go after the read timeout (5 s), without an answer.
+silent.settimeout(10)
+assert silent.recv(100) == b"", "a silent client got an answer"
 silent.close()
 print("metrics ok")
 PY
