@@ -44,8 +44,11 @@ const char* log_level_name(LogLevel level) {
 }
 
 std::string iso8601_ms(std::int64_t unix_ns) {
-    auto seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-    auto millis = (unix_ns % 1'000'000'000) / 1'000'000;
+    // Floor division: a time before the epoch rounds down, as a clock shows it.
+    auto ms = unix_ns / 1'000'000;
+    if (unix_ns % 1'000'000 < 0) --ms;
+    auto seconds = static_cast<std::time_t>(ms / 1000);
+    auto millis = ms % 1000;
     if (millis < 0) {
         millis += 1000;
         --seconds;

@@ -305,6 +305,7 @@ TEST_CASE("LOG, DATACENTER, MAPHOSTNAME, EXIT", "[control]") {
     CHECK(exit.text == "Exiting.\n");
     CHECK(exit.exit);
     CHECK(f.target.calls == Calls{"set_log_level console 5", "set_log_level file 0",
+                                  "set_log_format json", "set_log_format text",
                                   "enable_hostname_mapping", "request_exit"});
 }
 
