@@ -61,6 +61,12 @@ awaitable<> stats_loop(Server* server, std::chrono::milliseconds interval) {
 
 int run_daemon(const DaemonOptions& options) {
     set_console_log_level(static_cast<LogLevel>(options.verbosity));
+    if (options.log_format != "text" && options.log_format != "json") {
+        std::cerr << "amqpprox: --logFormat: '" << options.log_format
+                  << "' is neither text nor json\n";
+        return 2;
+    }
+    set_log_format(options.log_format == "json" ? LogFormat::json : LogFormat::text);
     if (!options.log_directory.empty()) {
         if (const auto error = open_log_directory(options.log_directory, LogLevel::info);
             !error.empty()) {
@@ -118,6 +124,13 @@ int run_daemon(const DaemonOptions& options) {
         capture.bodies = *bodies;
         if (auto started = server.add_capture(capture); !started) {
             std::cerr << "amqpprox: --capture: " << started.error() << '\n';
+            return 2;
+        }
+    }
+    if (options.metrics_port) {
+        if (auto started = server.metrics_listen(*options.metrics_port, options.metrics_address);
+            !started) {
+            std::cerr << "amqpprox: --metrics-port: " << started.error() << '\n';
             return 2;
         }
     }

@@ -24,6 +24,9 @@ struct DaemonOptions {
     int handshake_timeout_ms = 10'000;
     int connect_timeout_ms = 5'000;
     int verbosity = 3;
+    std::string log_format = "text";            // or "json"
+    std::optional<std::uint16_t> metrics_port;  // GET /metrics from the start
+    std::string metrics_address = "127.0.0.1";
 };
 
 // Runs until EXIT, SIGINT or SIGTERM; returns the process exit status.

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "capture/writer.hpp"
-#include "formats/text/time.hpp"
+#include "log_line.hpp"
 
 namespace amqpprox::proxy {
 namespace {
@@ -17,7 +17,8 @@ constexpr std::uintmax_t kMaxFileBytes = 32u << 20;
 
 std::atomic<int> g_console_level{static_cast<int>(LogLevel::info)};
 std::atomic<int> g_file_level{-1};  // -1: no log directory
-std::mutex g_mutex;                 // guards the file state and whole lines on stderr
+std::atomic<int> g_format{static_cast<int>(LogFormat::text)};
+std::mutex g_mutex;  // guards the file state and whole lines on stderr
 
 struct CloseFile {
     void operator()(std::FILE* f) const { std::fclose(f); }
@@ -31,24 +32,6 @@ struct LogFiles {
     std::uintmax_t bytes = 0;
 };
 LogFiles g_files;
-
-const char* name(LogLevel level) {
-    switch (level) {
-        case LogLevel::fatal:
-            return "FATAL";
-        case LogLevel::error:
-            return "ERROR";
-        case LogLevel::warning:
-            return "WARN";
-        case LogLevel::info:
-            return "INFO";
-        case LogLevel::debug:
-            return "DEBUG";
-        case LogLevel::trace:
-            return "TRACE";
-    }
-    return "?";
-}
 
 std::string today() {
     const std::time_t now = std::time(nullptr);
@@ -85,6 +68,10 @@ std::FILE* current_file() {
 
 }  // namespace
 
+void set_log_format(LogFormat format) {
+    g_format = static_cast<int>(format);
+}
+
 void set_console_log_level(LogLevel level) {
     g_console_level = static_cast<int>(level);
 }
@@ -117,18 +104,15 @@ bool log_enabled(LogLevel level) {
 
 void log(LogLevel level, std::string_view line) {
     if (!log_enabled(level)) return;
-    const auto stamp = text::format_utc_ns(capture::now_ns());
+    const auto text =
+        format_log_line(static_cast<LogFormat>(g_format.load()), capture::now_ns(), level, line);
     std::lock_guard lock(g_mutex);
-    if (static_cast<int>(level) <= g_console_level) {
-        std::fprintf(stderr, "%s %-5s %.*s\n", stamp.c_str(), name(level),
-                     static_cast<int>(line.size()), line.data());
-    }
+    if (static_cast<int>(level) <= g_console_level)
+        std::fwrite(text.data(), 1, text.size(), stderr);
     if (static_cast<int>(level) <= g_file_level) {
         if (auto* file = current_file()) {
-            const int n = std::fprintf(file, "%s %-5s %.*s\n", stamp.c_str(), name(level),
-                                       static_cast<int>(line.size()), line.data());
+            g_files.bytes += std::fwrite(text.data(), 1, text.size(), file);
             std::fflush(file);
-            if (n > 0) g_files.bytes += static_cast<std::uintmax_t>(n);
         }
     }
 }

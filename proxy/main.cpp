@@ -47,6 +47,16 @@ int main(int argc, char** argv) {
     app.add_option("-v,--verbosity", o.verbosity, "Console log level 0 (fatal) .. 5 (trace)")
         ->check(CLI::Range(0, 5))
         ->capture_default_str();
+    app.add_option("--logFormat", o.log_format,
+                   "Log lines as text, or as one JSON object a line (json)")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--metrics-port,--metricsPort", o.metrics_port,
+                   "Serve Prometheus metrics over HTTP (GET /metrics) on this port")
+        ->check(CLI::Range(1, 65535));
+    app.add_option("--metrics-address,--metricsAddress", o.metrics_address,
+                   "Address the metrics listener binds to")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     const int simple =

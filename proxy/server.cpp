@@ -156,7 +156,9 @@ void Server::session_ended(const Session& session) {
         m_sessions.erase(session.id());
     }
     auto last = sample(session);
+    last.established = session.established();
     std::lock_guard lock(m_stats_mutex);
+    m_lifetime.session_ended(last, session.end_reason());
     m_collector.session_ended(std::move(last), session.end_reason());
 }
 
@@ -165,7 +167,8 @@ control::SessionSample Server::sample(const Session& session) {
     control::SessionSample s;
     s.id = session.id();
     s.vhost = session.vhost();
-    s.backend = control::backend_key(session.broker_address());
+    s.backend_address = session.broker_address();
+    s.backend = control::backend_key(s.backend_address);
     s.source = m_hostnames.display(without_port(session.client_address()));
     s.paused = session.paused();
     s.limited = session.limited();
@@ -377,6 +380,11 @@ control::Status Server::set_log_level(control::LogSink sink, int level) {
         return {};
     }
     set_console_log_level(static_cast<LogLevel>(level));
+    return {};
+}
+
+control::Status Server::set_log_format(control::LogFormat format) {
+    proxy::set_log_format(format == control::LogFormat::json ? LogFormat::json : LogFormat::text);
     return {};
 }
 

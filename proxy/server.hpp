@@ -13,10 +13,12 @@
 #include "asio.hpp"
 #include "hostname_mapper.hpp"
 #include "lookup_thread.hpp"
+#include "metrics_server.hpp"
 #include "process_usage.hpp"
 #include "proxy/control/admission.hpp"
 #include "proxy/control/config_store.hpp"
 #include "proxy/control/control_target.hpp"
+#include "proxy/control/lifetime_totals.hpp"
 #include "proxy/control/stats_collector.hpp"
 #include "proxy/dns_watch.hpp"
 #include "session.hpp"
@@ -46,6 +48,9 @@ public:
     // One stats interval (--cleanupIntervalMs), on the control thread: the snapshot STAT
     // LISTEN shows until the next one, and the StatsD datagrams when STAT SEND is on.
     void collect_stats();
+    // What GET /metrics shows now (server_metrics.cpp): totals since start, counters that
+    // never go back between calls.
+    control::MetricsSnapshot metrics_snapshot();
 
     // SessionEnvironment
     tl::expected<std::vector<BackendCandidate>, std::string> route(
@@ -73,6 +78,7 @@ public:
     control::Status stat_send(const std::string& host, std::uint16_t port) override;
     control::Status stat_stop_send() override;
     control::Status set_log_level(control::LogSink sink, int level) override;
+    control::Status set_log_format(control::LogFormat format) override;
     control::Status enable_hostname_mapping() override;
     control::Status capture_start(const control::CaptureOptions& options) override;
     tl::expected<std::vector<std::string>, std::string> capture_stop(
@@ -82,6 +88,13 @@ public:
                                   const control::TlsSettings& settings) override;
     control::TlsSettings tls_settings(control::TlsDirection direction) override;
     std::vector<std::string> tls_ciphers(control::TlsDirection direction) override;
+    control::Status metrics_listen(std::uint16_t port, const std::string& address) override {
+        return m_metrics.listen(address, port);
+    }
+    control::Status metrics_stop(std::optional<std::uint16_t> port) override {
+        return m_metrics.stop(port);
+    }
+    std::vector<std::string> metrics_urls() override { return m_metrics.urls(); }
     void request_exit() override;
 
 private:
@@ -97,6 +110,7 @@ private:
     void start_session(tcp::socket socket, bool secure, bool proxy_protocol);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
+    std::string metrics_text();
 
     asio::io_context& m_io;
     control::ConfigStore& m_config;
@@ -116,15 +130,20 @@ private:
     };
     Tls m_tls[2];  // by control::TlsDirection
 
-    std::mutex m_stats_mutex;  // guards the collector and the latest snapshot
+    std::mutex m_stats_mutex;  // guards the collector, the lifetime totals and the latest snapshot
     control::StatsCollector m_collector;
-    control::StatsSnapshot m_latest;  // without captures: those are read live
+    control::LifetimeTotals m_lifetime;  // fed with m_collector, for GET /metrics
+    control::StatsSnapshot m_latest;     // without captures: those are read live
     std::uint64_t m_intervals = 0;
     ProcessUsage m_process_usage;  // control thread only
     LookupThread m_lookups;  // stopped first thing in ~Server: its handlers use the three below
     HostnameMapper m_hostnames{m_lookups.io()};
     StatsdSender m_statsd{m_lookups.io()};
     DnsWatch m_dns{m_lookups.io(), std::chrono::seconds(30)};
+    std::mutex m_metrics_mutex;  // one scrape at a time; guards the last one shown
+    control::MetricsSnapshot m_last_metrics;
+    // Last: its listeners close before anything a scrape reads goes away.
+    MetricsServer m_metrics{m_io, [this] { return metrics_text(); }};
 };
 
 }  // namespace amqpprox::proxy

@@ -103,6 +103,8 @@ public:
     std::int64_t started_ns() const { return m_started_ns; }
     // How the session ended, for STAT's removedConnection* counters; meaningful once it has.
     control::SessionEnd end_reason() const;
+    // The handshake finished (frames passed through); for session_ended, on the ending thread.
+    bool established() const { return m_open; }
 
 private:
     friend awaitable<> run_session(std::shared_ptr<Session> session);

@@ -470,11 +470,24 @@ Reply stat_command(ControlTarget& target, const Words& args) {
 
 // ---- LOG, DATACENTER, MAPHOSTNAME ----
 
-constexpr std::string_view kLogUsage = "LOG (CONSOLE level | FILE level), level 0-5 (FATAL..TRACE)";
+constexpr std::string_view kLogUsage =
+    "LOG (CONSOLE level | FILE level | FORMAT text|json), level 0-5 (FATAL..TRACE)";
 
 Reply log_command(ControlTarget& target, const Words& args) {
     if (args.empty()) return usage("LOG", "missing subcommand", kLogUsage);
     const auto sub = upper(args[0]);
+    if (sub == "FORMAT") {
+        constexpr std::string_view expected = "LOG FORMAT text|json";
+        if (args.size() != 2) {
+            return usage("LOG FORMAT", args.size() < 2 ? "missing format" : "too many arguments",
+                         expected);
+        }
+        const auto format = lower(args[1]);
+        if (format != "text" && format != "json") {
+            return usage("LOG FORMAT", "unknown format '" + std::string(args[1]) + "'", expected);
+        }
+        return from(target.set_log_format(format == "json" ? LogFormat::json : LogFormat::text));
+    }
     LogSink sink{};
     if (sub == "CONSOLE") {
         sink = LogSink::console;
@@ -525,6 +538,50 @@ Reply maphostname_command(ControlTarget& target, const Words& args) {
     }
     if (auto status = target.enable_hostname_mapping(); !status) return text(status.error());
     return text("Hostname mapper set for all current sessions.");
+}
+
+// ---- METRICS ----
+
+constexpr std::string_view kMetricsUsage = "METRICS (LISTEN port [address] | STOP [port] | PRINT)";
+
+Reply metrics_command(ControlTarget& target, const Words& args) {
+    if (args.empty()) return usage("METRICS", "missing subcommand", kMetricsUsage);
+    const auto sub = upper(args[0]);
+    if (sub == "LISTEN") {
+        constexpr std::string_view expected = "METRICS LISTEN port [address] (default 127.0.0.1)";
+        if (args.size() < 2) return usage("METRICS LISTEN", "missing port", expected);
+        if (args.size() > 3) return usage("METRICS LISTEN", "too many arguments", expected);
+        const auto port = parse_port(args[1]);
+        if (!port) return usage("METRICS LISTEN", bad_port(args[1]), expected);
+        const std::string address = args.size() == 3 ? std::string(args[2]) : "127.0.0.1";
+        if (auto status = target.metrics_listen(*port, address); !status) {
+            return text(status.error());
+        }
+        auto urls = target.metrics_urls();
+        const auto suffix = ":" + std::to_string(*port) + "/metrics";
+        for (const auto& url : urls) {
+            if (url.ends_with(suffix)) return text("Serving metrics on " + url);
+        }
+        return silent();
+    }
+    if (sub == "STOP") {
+        constexpr std::string_view expected = "METRICS STOP [port]";
+        if (args.size() > 2) return usage("METRICS STOP", "too many arguments", expected);
+        std::optional<std::uint16_t> port;
+        if (args.size() == 2) {
+            port = parse_port(args[1]);
+            if (!port) return usage("METRICS STOP", bad_port(args[1]), expected);
+        }
+        return from(target.metrics_stop(port));
+    }
+    if (sub == "PRINT") {
+        if (args.size() != 1) return usage("METRICS PRINT", "too many arguments", "METRICS PRINT");
+        std::string out;
+        for (const auto& url : target.metrics_urls())
+            out += url + "\n";
+        return text(std::move(out));
+    }
+    return usage("METRICS", unknown_subcommand(args[0]), kMetricsUsage);
 }
 
 // ---- CAPTURE ----
@@ -692,7 +749,8 @@ std::string CommandInterpreter::help_text() {
            std::string(kListenUsage) + " - Listen for AMQP clients on 0.0.0.0\n" +
            std::string(kLogUsage) + " - Set log verbosity\n" + std::string(kMapUsage) +
            " - Change mappings of resources to servers\n" +
-           "MAPHOSTNAME DNS - Set up mapping of IPs to hostnames\n" + std::string(kSessionUsage) +
+           "MAPHOSTNAME DNS - Set up mapping of IPs to hostnames\n" + std::string(kMetricsUsage) +
+           " - Serve Prometheus metrics over HTTP (GET /metrics)\n" + std::string(kSessionUsage) +
            " - Control a particular session\n" + std::string(kStatUsage) +
            " - Output statistics\n" + std::string(kTlsUsage) +
            " - Configure TLS towards clients (INGRESS) and brokers (EGRESS)\n" +
@@ -719,6 +777,7 @@ Reply CommandInterpreter::execute(std::string_view line) {
     if (verb == "CAPTURE") return capture_command(m_target, args);
     if (verb == "LIMIT") return text(limit_command(m_store.limits(), args));
     if (verb == "TLS") return tls_command(m_target, args);
+    if (verb == "METRICS") return metrics_command(m_target, args);
     if (verb == "HELP") return text(help_text());
     if (verb == "EXIT") {
         m_target.request_exit();

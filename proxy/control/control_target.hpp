@@ -111,6 +111,7 @@ struct StatsSnapshot {
 };
 
 enum class LogSink : std::uint8_t { console, file };
+enum class LogFormat : std::uint8_t { text, json };
 
 class ControlTarget {
 public:
@@ -143,6 +144,8 @@ public:
 
     // LOG CONSOLE|FILE level, level 0-5 = FATAL..TRACE (validated by the interpreter).
     virtual Status set_log_level(LogSink sink, int level) = 0;
+    // LOG FORMAT text|json: how every log line is written from now on, console and file.
+    virtual Status set_log_format(LogFormat format) = 0;
     // MAPHOSTNAME DNS: reverse-resolve endpoints for logs, stats keys and client properties.
     virtual Status enable_hostname_mapping() = 0;
 
@@ -163,6 +166,14 @@ public:
         const std::optional<std::string>& file) = 0;
     // CAPTURE PRINT: running captures, in start order.
     virtual std::vector<CaptureInfo> captures() = 0;
+
+    // METRICS LISTEN port [address]: serve GET /metrics (Prometheus text) on address:port.
+    // Error e.g. "Cannot serve metrics on 127.0.0.1 port 9187: Address already in use".
+    virtual Status metrics_listen(std::uint16_t port, const std::string& address) = 0;
+    // METRICS STOP [port]: one metrics listener, or all when port is empty.
+    virtual Status metrics_stop(std::optional<std::uint16_t> port) = 0;
+    // METRICS PRINT: where scrapes go, "http://127.0.0.1:9187/metrics", in port order.
+    virtual std::vector<std::string> metrics_urls() = 0;
 
     // EXIT: graceful: stop listening, close sessions with Connection.Close, flush captures,
     // exit 0. Called after the reply is decided; the server sends it before stopping.

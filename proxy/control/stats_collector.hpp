@@ -31,11 +31,13 @@ struct SessionTraffic {
 struct SessionSample {
     std::uint64_t id = 0;
     std::string vhost;
-    std::string backend;  // "<host|ip>_<port>", as StatsD keys cannot hold ':'
-    std::string source;   // client host name or IP, no port
+    std::string backend;          // "<host|ip>_<port>", as StatsD keys cannot hold ':'
+    std::string backend_address;  // "<ip>:<port>", for Prometheus labels
+    std::string source;           // client host name or IP, no port
     bool paused = false;
     bool auth_denied = false;
-    bool limited = false;  // refused by a LIMIT: counted in limitedConnectionCount as it ends
+    bool limited = false;      // refused by a LIMIT: counted in limitedConnectionCount as it ends
+    bool established = false;  // the handshake finished and frames passed through
     SessionTraffic traffic;
 };
 

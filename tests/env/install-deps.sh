@@ -10,6 +10,8 @@ packages=(
   libexpected-dev libssl-dev nlohmann-json3-dev
   # a real broker and real clients for the integration tests and the demo
   rabbitmq-server python3-pika amqp-tools librabbitmq-dev
+  # the strict Prometheus text parser the metrics test checks /metrics with
+  python3-prometheus-client
   # packet capture and dissection (samples, agreement tests), baselines for benchmarks
   tcpdump tshark haproxy time bc iproute2
   # certificates for the amqps replay test

@@ -39,7 +39,8 @@ TEST_CASE("HELP, empty lines and unknown verbs", "[control]") {
     }
     CHECK(verbs == std::vector<std::string>{"BACKEND", "CAPTURE", "CONN", "DATACENTER", "EXIT",
                                             "FARM", "HELP", "LIMIT", "LISTEN", "LOG", "MAP",
-                                            "MAPHOSTNAME", "SESSION", "STAT", "TLS", "VHOST"});
+                                            "MAPHOSTNAME", "METRICS", "SESSION", "STAT", "TLS",
+                                            "VHOST"});
 }
 
 TEST_CASE("BACKEND ADD, ADD_DNS, PRINT, DELETE", "[control]") {
@@ -292,10 +293,18 @@ TEST_CASE("LOG, DATACENTER, MAPHOSTNAME, EXIT", "[control]") {
     CHECK(f.run("LOG CONSOLE 5") == "");
     CHECK(f.run("log file 0") == "");
     const std::string usage =
-        "; expected LOG (CONSOLE level | FILE level), level 0-5 (FATAL..TRACE)\n";
+        "; expected LOG (CONSOLE level | FILE level | FORMAT text|json), level 0-5 "
+        "(FATAL..TRACE)\n";
     CHECK(f.run("LOG FILE 6") == "LOG FILE: invalid level '6'" + usage);
     CHECK(f.run("LOG FILE") == "LOG FILE: missing level" + usage);
     CHECK(f.run("LOG SYSLOG 1") == "LOG: subcommand 'SYSLOG' not recognized" + usage);
+    CHECK(f.run("LOG FORMAT json") == "");
+    CHECK(f.run("log format TEXT") == "");
+    CHECK(f.run("LOG FORMAT") == "LOG FORMAT: missing format; expected LOG FORMAT text|json\n");
+    CHECK(f.run("LOG FORMAT xml") ==
+          "LOG FORMAT: unknown format 'xml'; expected LOG FORMAT text|json\n");
+    CHECK(f.run("LOG FORMAT json 1") ==
+          "LOG FORMAT: too many arguments; expected LOG FORMAT text|json\n");
 
     CHECK(f.run("DATACENTER PRINT") == "");
     CHECK(f.run("DATACENTER SET London-AZ1") == "");
@@ -311,6 +320,7 @@ TEST_CASE("LOG, DATACENTER, MAPHOSTNAME, EXIT", "[control]") {
     CHECK(exit.text == "Exiting.\n");
     CHECK(exit.exit);
     CHECK(f.target.calls == Calls{"set_log_level console 5", "set_log_level file 0",
+                                  "set_log_format json", "set_log_format text",
                                   "enable_hostname_mapping", "request_exit"});
 }
 
@@ -333,4 +343,38 @@ TEST_CASE("CAPTURE START, PRINT, STOP", "[control]") {
     CHECK(f.run("CAPTURE") ==
           "CAPTURE: missing subcommand; expected CAPTURE (START file [vhost=V] [backend=B] "
           "[source=IP] [session=N] [sample=P%] [bodies=all|none|BYTES] | STOP [file] | PRINT)\n");
+}
+
+TEST_CASE("METRICS LISTEN, STOP, PRINT", "[control]") {
+    Fixture f;
+    CHECK(f.run("METRICS PRINT") == "");
+    CHECK(f.run("METRICS LISTEN 9187") == "Serving metrics on http://127.0.0.1:9187/metrics\n");
+    CHECK(f.run("metrics listen 9188 ::1") == "Serving metrics on http://[::1]:9188/metrics\n");
+    CHECK(f.run("METRICS PRINT") == "http://127.0.0.1:9187/metrics\nhttp://[::1]:9188/metrics\n");
+    CHECK(f.run("METRICS LISTEN 9187") ==
+          "Already serving metrics on http://127.0.0.1:9187/metrics; METRICS STOP 9187 first.\n");
+    CHECK(f.run("METRICS STOP 9188") == "");
+    CHECK(f.run("METRICS STOP 9188") == "Not serving metrics on port 9188.\n");
+    CHECK(f.run("METRICS STOP") == "");
+    CHECK(f.run("METRICS PRINT") == "");
+    CHECK(f.target.calls == Calls{"metrics_listen 9187 127.0.0.1", "metrics_listen 9188 ::1",
+                                  "metrics_listen 9187 127.0.0.1", "metrics_stop 9188",
+                                  "metrics_stop 9188", "metrics_stop all"});
+
+    const std::string listen = "; expected METRICS LISTEN port [address] (default 127.0.0.1)\n";
+    CHECK(f.run("METRICS LISTEN") == "METRICS LISTEN: missing port" + listen);
+    CHECK(f.run("METRICS LISTEN 0") ==
+          "METRICS LISTEN: invalid port '0' (a number from 1 to 65535)" + listen);
+    CHECK(f.run("METRICS LISTEN 1 a b") == "METRICS LISTEN: too many arguments" + listen);
+    CHECK(f.run("METRICS STOP x") ==
+          "METRICS STOP: invalid port 'x' (a number from 1 to 65535); expected METRICS STOP "
+          "[port]\n");
+    CHECK(f.run("METRICS PRINT all") ==
+          "METRICS PRINT: too many arguments; expected METRICS PRINT\n");
+    const std::string usage = "; expected METRICS (LISTEN port [address] | STOP [port] | PRINT)\n";
+    CHECK(f.run("METRICS") == "METRICS: missing subcommand" + usage);
+    CHECK(f.run("METRICS SERVE 1") == "METRICS: subcommand 'SERVE' not recognized" + usage);
+    f.target.fail_next = "Cannot serve metrics on 127.0.0.1 port 80: Permission denied";
+    CHECK(f.run("METRICS LISTEN 80") ==
+          "Cannot serve metrics on 127.0.0.1 port 80: Permission denied\n");
 }

@@ -75,6 +75,45 @@ Status FakeTarget::set_log_level(LogSink sink, int level) {
                   (sink == LogSink::console ? "console " : "file ") + std::to_string(level));
 }
 
+Status FakeTarget::set_log_format(LogFormat format) {
+    return result(std::string("set_log_format ") + (format == LogFormat::json ? "json" : "text"));
+}
+
+Status FakeTarget::metrics_listen(std::uint16_t port, const std::string& address) {
+    const auto url = "http://" +
+                     (address.find(':') != std::string::npos ? "[" + address + "]" : address) +
+                     ":" + std::to_string(port) + "/metrics";
+    for (const auto& m : metrics) {
+        if (m.ends_with(":" + std::to_string(port) + "/metrics")) {
+            calls.push_back("metrics_listen " + std::to_string(port) + " " + address);
+            return tl::unexpected("Already serving metrics on " + m + "; METRICS STOP " +
+                                  std::to_string(port) + " first.");
+        }
+    }
+    auto status = result("metrics_listen " + std::to_string(port) + " " + address);
+    if (status) {
+        metrics.push_back(url);
+        std::sort(metrics.begin(), metrics.end());
+    }
+    return status;
+}
+
+Status FakeTarget::metrics_stop(std::optional<std::uint16_t> port) {
+    calls.push_back("metrics_stop " + (port ? std::to_string(*port) : std::string("all")));
+    if (!port) {
+        metrics.clear();
+        return {};
+    }
+    const auto suffix = ":" + std::to_string(*port) + "/metrics";
+    const auto it = std::find_if(metrics.begin(), metrics.end(),
+                                 [&](const std::string& m) { return m.ends_with(suffix); });
+    if (it == metrics.end()) {
+        return tl::unexpected("Not serving metrics on port " + std::to_string(*port) + ".");
+    }
+    metrics.erase(it);
+    return {};
+}
+
 Status FakeTarget::enable_hostname_mapping() {
     return result("enable_hostname_mapping");
 }

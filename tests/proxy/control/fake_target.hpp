@@ -20,6 +20,7 @@ public:
     std::string fail_next;  // when set, the next fallible call fails with this text
     std::map<std::string, DnsResolution> resolutions;  // by "host:port"
     TlsSettings tls[2];                                // by TlsDirection
+    std::vector<std::string> metrics;                  // METRICS PRINT's URLs, kept by listen/stop
 
     Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
     Status listen_stop(std::optional<std::uint16_t> port) override;
@@ -36,6 +37,7 @@ public:
     Status stat_send(const std::string& host, std::uint16_t port) override;
     Status stat_stop_send() override;
     Status set_log_level(LogSink sink, int level) override;
+    Status set_log_format(LogFormat format) override;
     Status enable_hostname_mapping() override;
     Status capture_start(const CaptureOptions& options) override;
     tl::expected<std::vector<std::string>, std::string> capture_stop(
@@ -46,6 +48,9 @@ public:
         return tls[static_cast<int>(direction)];
     }
     std::vector<std::string> tls_ciphers(TlsDirection direction) override;
+    Status metrics_listen(std::uint16_t port, const std::string& address) override;
+    Status metrics_stop(std::optional<std::uint16_t> port) override;
+    std::vector<std::string> metrics_urls() override { return metrics; }
     void request_exit() override { calls.push_back("request_exit"); }
 
     // Two sessions and one capture, the canned data the docs' examples show.
