@@ -150,8 +150,10 @@ cat "$tmp/metrics.log"
 port2=$(free_port)
 reply=$(ctl METRICS LISTEN "$port2")
 [ "$reply" = "Serving metrics on http://127.0.0.1:$port2/metrics" ] || fail "METRICS LISTEN: '$reply'"
-curl -sf "http://127.0.0.1:$port2/metrics" | grep -q '^amqpprox_sessions_accepted_total 1$' ||
-  fail "second metrics listener"
+# Not curl | grep -q: grep's early exit can fail curl with SIGPIPE under pipefail.
+second=$(curl -sf "http://127.0.0.1:$port2/metrics") || fail "second metrics listener: curl failed"
+grep -q '^amqpprox_sessions_accepted_total 1$' <<< "$second" ||
+  fail "second metrics listener: $(grep sessions_ <<< "$second")"
 printf -v expected 'http://127.0.0.1:%s/metrics\nhttp://127.0.0.1:%s/metrics' \
   $(printf '%s\n' "$metrics_port" "$port2" | sort -n)
 [ "$(ctl METRICS PRINT)" = "$expected" ] || fail "METRICS PRINT: '$(ctl METRICS PRINT)'"
