@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 
+#include "listener.hpp"
 #include "log.hpp"
 
 namespace amqpprox::proxy {
@@ -147,12 +148,7 @@ tl::expected<void, std::string> MetricsServer::listen(const std::string& address
                               "' is not an IP address");
     }
     try {
-        const tcp::endpoint endpoint(ip, port);
-        auto acceptor = std::make_shared<tcp::acceptor>(m_io);
-        acceptor->open(endpoint.protocol());
-        acceptor->set_option(tcp::acceptor::reuse_address(true));
-        acceptor->bind(endpoint);
-        acceptor->listen();
+        auto acceptor = open_listener(m_io, tcp::endpoint(ip, port));
         {
             std::lock_guard lock(m_mutex);
             if (m_listeners.count(port) != 0) {
@@ -171,18 +167,10 @@ tl::expected<void, std::string> MetricsServer::listen(const std::string& address
 
 tl::expected<void, std::string> MetricsServer::stop(std::optional<std::uint16_t> port) {
     std::lock_guard lock(m_mutex);
-    if (port && m_listeners.count(*port) == 0) {
+    const auto closed = close_listeners(
+        m_listeners, port, [](Listener& listener) -> tcp::acceptor& { return *listener.acceptor; });
+    if (!closed)
         return tl::unexpected("Not serving metrics on port " + std::to_string(*port) + ".");
-    }
-    for (auto it = m_listeners.begin(); it != m_listeners.end();) {
-        if (port && it->first != *port) {
-            ++it;
-            continue;
-        }
-        boost::system::error_code ignored;
-        it->second.acceptor->close(ignored);
-        it = m_listeners.erase(it);
-    }
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include "listener.hpp"
 #include "log.hpp"
 #include "proxy/control/statsd_format.hpp"
 #include "tls_context.hpp"
@@ -211,12 +212,8 @@ control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy
         }
     }
     try {
-        const tcp::endpoint endpoint(asio::ip::make_address(m_options.listen_address), port);
-        auto acceptor = std::make_shared<tcp::acceptor>(m_io);
-        acceptor->open(endpoint.protocol());
-        acceptor->set_option(tcp::acceptor::reuse_address(true));
-        acceptor->bind(endpoint);
-        acceptor->listen();
+        auto acceptor = open_listener(
+            m_io, tcp::endpoint(asio::ip::make_address(m_options.listen_address), port));
         {
             std::lock_guard lock(m_mutex);
             if (m_acceptors.count(port) != 0) {
@@ -237,18 +234,9 @@ control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy
 
 control::Status Server::listen_stop(std::optional<std::uint16_t> port) {
     std::lock_guard lock(m_mutex);
-    if (port && m_acceptors.count(*port) == 0) {
-        return tl::unexpected("Not listening on port " + std::to_string(*port) + ".");
-    }
-    for (auto it = m_acceptors.begin(); it != m_acceptors.end();) {
-        if (port && it->first != *port) {
-            ++it;
-            continue;
-        }
-        boost::system::error_code ignored;
-        it->second->close(ignored);
-        it = m_acceptors.erase(it);
-    }
+    const auto closed = close_listeners(m_acceptors, port,
+                                        [](auto& acceptor) -> tcp::acceptor& { return *acceptor; });
+    if (!closed) return tl::unexpected("Not listening on port " + std::to_string(*port) + ".");
     return {};
 }
 
