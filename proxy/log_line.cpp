@@ -43,24 +43,6 @@ const char* log_level_name(LogLevel level) {
     return "?";
 }
 
-std::string iso8601_ms(std::int64_t unix_ns) {
-    // Floor division: a time before the epoch rounds down, as a clock shows it.
-    auto ms = unix_ns / 1'000'000;
-    if (unix_ns % 1'000'000 < 0) --ms;
-    auto seconds = static_cast<std::time_t>(ms / 1000);
-    auto millis = ms % 1000;
-    if (millis < 0) {
-        millis += 1000;
-        --seconds;
-    }
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buf[48];
-    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03lldZ", static_cast<long long>(millis));
-    return buf;
-}
-
 std::string format_log_line(LogFormat format, std::int64_t unix_ns, LogLevel level,
                             std::string_view message) {
     if (format == LogFormat::text) {
@@ -68,7 +50,7 @@ std::string format_log_line(LogFormat format, std::int64_t unix_ns, LogLevel lev
         std::snprintf(head, sizeof head, " %-5s ", log_level_name(level));
         return text::format_utc_ns(unix_ns) + head + std::string(message) + "\n";
     }
-    std::string out = "{\"time\":\"" + iso8601_ms(unix_ns) + "\",\"level\":\"" +
+    std::string out = "{\"time\":\"" + text::format_utc_ns(unix_ns, 3) + "\",\"level\":\"" +
                       log_level_name(level) + "\",\"message\":";
     text::append_json_string(out, message);
     if (const auto id = session_id(message); !id.empty()) {

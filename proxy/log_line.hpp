@@ -17,7 +17,4 @@ const char* log_level_name(LogLevel level);
 std::string format_log_line(LogFormat format, std::int64_t unix_ns, LogLevel level,
                             std::string_view message);
 
-// "2026-11-29T06:22:56.123Z".
-std::string iso8601_ms(std::int64_t unix_ns);
-
 }  // namespace amqpprox::proxy

@@ -5,18 +5,25 @@
 
 namespace amqpprox::text {
 
-std::string format_utc_ns(std::int64_t ns) {
-    auto seconds = static_cast<std::time_t>(ns / 1'000'000'000);
-    auto micros = (ns % 1'000'000'000) / 1000;
-    if (micros < 0) {
-        micros += 1'000'000;
+std::string format_utc_ns(std::int64_t ns, int digits) {
+    std::int64_t unit = 1;  // nanoseconds per last digit shown
+    for (int i = digits; i < 9; ++i)
+        unit *= 10;
+    // Floor division: a time before the epoch rounds down, as a clock shows it.
+    auto units = ns / unit;
+    if (ns % unit < 0) --units;
+    const std::int64_t per_second = 1'000'000'000 / unit;
+    auto seconds = static_cast<std::time_t>(units / per_second);
+    auto fraction = units % per_second;
+    if (fraction < 0) {
+        fraction += per_second;
         --seconds;
     }
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     char buf[48];
     const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(micros));
+    std::snprintf(buf + n, sizeof buf - n, ".%0*lldZ", digits, static_cast<long long>(fraction));
     return buf;
 }
 

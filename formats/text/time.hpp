@@ -1,4 +1,4 @@
-// Timestamps as people read them: UTC, ISO 8601, microseconds.
+// Timestamps as people read them: UTC, ISO 8601, microseconds (or as many digits as asked).
 #pragma once
 
 #include <cstdint>
@@ -6,8 +6,9 @@
 
 namespace amqpprox::text {
 
-// 1700000000123456789 -> "2023-11-14T22:13:20.123456Z"
-std::string format_utc_ns(std::int64_t ns);
+// 1700000000123456789 -> "2023-11-14T22:13:20.123456Z"; digits 3: "...20.123Z". digits is
+// 1 to 9; times before the epoch round down.
+std::string format_utc_ns(std::int64_t ns, int digits = 6);
 // A duration in seconds with millisecond precision: "5.333 s".
 std::string format_duration_ns(std::int64_t ns);
 

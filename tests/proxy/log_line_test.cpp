@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "formats/text/time.hpp"
+
 using namespace amqpprox::proxy;
 
 namespace {
@@ -35,8 +37,11 @@ TEST_CASE("JSON log lines: time in ms, level, message, session", "[proxy][log]")
           std::string::npos);
     CHECK(format_log_line(LogFormat::json, 0, LogLevel::info, "sessions 1").find("\"session\":") ==
           std::string::npos);
-    CHECK(iso8601_ms(0) == "1970-01-01T00:00:00.000Z");
-    CHECK(iso8601_ms(-1) == "1969-12-31T23:59:59.999Z");
+    CHECK(amqpprox::text::format_utc_ns(0, 3) == "1970-01-01T00:00:00.000Z");
+    CHECK(amqpprox::text::format_utc_ns(-1, 3) == "1969-12-31T23:59:59.999Z");
+    CHECK(amqpprox::text::format_utc_ns(-1) == "1969-12-31T23:59:59.999999Z");
+    CHECK(amqpprox::text::format_utc_ns(1700000000123456789, 9) ==
+          "2023-11-14T22:13:20.123456789Z");
 }
 
 TEST_CASE("JSON log lines escape quotes and control characters, keep UTF-8", "[proxy][log]") {
