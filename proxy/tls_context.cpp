@@ -99,6 +99,19 @@ tl::expected<std::shared_ptr<ssl::context>, std::string> make_tls_context(
     return context;
 }
 
+tl::expected<std::shared_ptr<ssl::context>, std::string> make_client_tls_context(
+    const std::string& ca_file, bool insecure) {
+    TlsSettings settings;
+    settings.ca_cert_file = ca_file;
+    settings.verify = insecure ? 0u : control::tls_verify_peer;
+    auto context = make_tls_context(control::TlsDirection::egress, settings);
+    if (!context && !ca_file.empty() && context.error().starts_with("cannot load CA_CERT_FILE")) {
+        return tl::unexpected("cannot load --ca " + ca_file +
+                              " (accepted: a PEM file of CA certificates)");
+    }
+    return context;
+}
+
 bool has_certificate(ssl::context& context) {
     return SSL_CTX_get0_certificate(context.native_handle()) != nullptr &&
            SSL_CTX_get0_privatekey(context.native_handle()) != nullptr;

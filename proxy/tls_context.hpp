@@ -22,6 +22,12 @@ namespace ssl = asio::ssl;
 tl::expected<std::shared_ptr<ssl::context>, std::string> make_tls_context(
     control::TlsDirection direction, const control::TlsSettings& settings);
 
+// A client context for tools that dial a broker (amqp-replay, amqp-stream): TLS 1.2+, the
+// broker verified against `ca_file` (PEM; empty: the system's CAs) unless `insecure`. The
+// error names the file or what OpenSSL said.
+tl::expected<std::shared_ptr<ssl::context>, std::string> make_client_tls_context(
+    const std::string& ca_file, bool insecure);
+
 // Whether a server context can serve a handshake: it has a certificate and its key.
 bool has_certificate(ssl::context& context);
 

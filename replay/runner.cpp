@@ -27,8 +27,8 @@ struct Run {
     const RunOptions& options;
     asio::io_context io;
     asio::steady_timer slot;
-    std::optional<ssl::context> tls;  // amqps targets
-    std::string tls_error;            // why `tls` could not be set up
+    std::shared_ptr<ssl::context> tls;  // amqps targets
+    std::string tls_error;              // why `tls` could not be set up
     unsigned active = 0;
     Clock::time_point start;
     std::vector<SessionResult> results;
@@ -356,10 +356,11 @@ awaitable<void> launch(Run* run) {
 Report run_plan(const Plan& plan, const RewriteRules& rules, const RunOptions& options) {
     Run run(plan, rules, options);
     if (options.target.tls) {
-        run.tls.emplace(ssl::context::tls_client);
-        if (auto ok = configure_client_context(*run.tls, options.tls); !ok) {
-            run.tls.reset();
-            run.tls_error = ok.error();
+        if (auto context =
+                proxy::make_client_tls_context(options.tls.ca_file, options.tls.insecure)) {
+            run.tls = std::move(*context);
+        } else {
+            run.tls_error = context.error();
         }
     }
     run.start = Clock::now();

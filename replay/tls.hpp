@@ -1,5 +1,6 @@
-// amqps:// for the runner: the client TLS context (--ca, --insecure); the per-connection
-// setup is proxy::prepare_client_tls. Verification is on unless --insecure.
+// amqps:// for the runner: how a failed handshake is said. The context is
+// proxy::make_client_tls_context (--ca, --insecure), the per-connection setup
+// proxy::prepare_client_tls.
 #pragma once
 
 #include <string>
@@ -13,10 +14,6 @@
 namespace amqpprox::replay {
 
 namespace ssl = boost::asio::ssl;
-
-// The error names the file or what OpenSSL said.
-tl::expected<void, std::string> configure_client_context(ssl::context& context,
-                                                         const TlsOptions& options);
 
 // A handshake failure, said so that the fix is in the message.
 std::string describe_handshake_error(const boost::system::error_code& ec, const std::string& where,

@@ -27,22 +27,24 @@ tl::expected<std::string, std::string> percent_decode(std::string_view text) {
     return out;
 }
 
-const std::string kAccepted = " (accepted: amqp://[user[:password]@]host[:port][/vhost])";
+const std::string kAccepted =
+    " (accepted: amqp://[user[:password]@]host[:port][/vhost], or amqps://...)";
 
 }  // namespace
 
 std::string AmqpUrl::display() const {
     std::string vhost_text = vhost == "/" ? "" : "/" + vhost;
-    return "amqp://" + user + "@" + host + ":" + std::to_string(port) + vhost_text;
+    return (tls ? "amqps://" : "amqp://") + user + "@" + host + ":" + std::to_string(port) +
+           vhost_text;
 }
 
 tl::expected<AmqpUrl, std::string> parse_amqp_url(std::string_view text) {
-    const std::string_view scheme = "amqp://";
-    if (text.starts_with("amqps://"))
-        return tl::unexpected("amqps:// is not supported yet" + kAccepted);
+    AmqpUrl url;
+    url.tls = text.starts_with("amqps://");
+    if (url.tls) url.port = 5671;
+    const std::string_view scheme = url.tls ? "amqps://" : "amqp://";
     if (!text.starts_with(scheme))
         return tl::unexpected("\"" + std::string(text) + "\" is not an amqp:// URL" + kAccepted);
-    AmqpUrl url;
     auto rest = text.substr(scheme.size());
     std::string_view path;
     bool has_path = false;

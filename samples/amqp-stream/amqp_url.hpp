@@ -10,17 +10,18 @@
 namespace amqpstream {
 
 struct AmqpUrl {
+    bool tls = false;  // amqps://
     std::string user = "guest";
     std::string password = "guest";
     std::string host = "localhost";
-    std::uint16_t port = 5672;
+    std::uint16_t port = 5672;  // 5671 for amqps://
     std::string vhost = "/";
 
     // The URL without the password, for logs.
     std::string display() const;
 };
 
-// Parses an amqp:// URL; the error says what is accepted. amqps:// is refused (no TLS yet).
+// Parses an amqp:// or amqps:// URL; the error says what is accepted.
 tl::expected<AmqpUrl, std::string> parse_amqp_url(std::string_view text);
 
 }  // namespace amqpstream

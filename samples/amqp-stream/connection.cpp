@@ -4,6 +4,7 @@
 
 #include "formats/amqp/constants.hpp"
 #include "formats/amqp/handshake.hpp"
+#include "proxy/tls_context.hpp"
 #include "wire.hpp"
 
 namespace amqpstream {
@@ -159,7 +160,7 @@ awaitable<void> read_loop(std::shared_ptr<Connection> c) {
 awaitable<void> write_loop(std::shared_ptr<Connection> c) {
     amqp::Bytes writing;
     // After fail() the socket is closed: whatever is left cannot go out.
-    while (c->m_socket.is_open()) {
+    while (c->m_socket.socket().is_open()) {
         if (c->m_outgoing.empty()) {
             co_await c->m_outgoing_event.wait();
             continue;
@@ -247,8 +248,7 @@ void Connection::fail(const std::string& why) {
         if (!ch->error) ch->error = why;
         wake_all(*ch);
     }
-    boost::system::error_code ignored;
-    m_socket.close(ignored);
+    m_socket.close();
     m_outgoing_event.notify();
 }
 
@@ -273,7 +273,7 @@ awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor e
         if (ec) return;
         timed_out = true;
         boost::system::error_code ignored;
-        c->m_socket.close(ignored);
+        c->m_socket.socket().close(ignored);
     });
     auto unreachable = [&](const std::string& what) {
         return tl::unexpected("cannot reach the broker at " + where + ": " +
@@ -285,9 +285,29 @@ awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor e
     auto endpoints =
         co_await resolver.async_resolve(url.host, port, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return unreachable(ec.message());
-    co_await asio::async_connect(c->m_socket, endpoints, asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_connect(c->m_socket.socket(), endpoints,
+                                 asio::redirect_error(use_awaitable, ec));
     if (ec) co_return unreachable(ec.message());
-    c->m_socket.set_option(tcp::no_delay(true), ec);
+    c->m_socket.socket().set_option(tcp::no_delay(true), ec);
+    if (url.tls) {
+        auto context = amqpprox::proxy::make_client_tls_context(options.ca_file, options.insecure);
+        if (!context) co_return tl::unexpected(context.error());
+        c->m_tls_context = *context;
+        auto& tls = c->m_socket.start_tls(*c->m_tls_context);
+        auto ready =
+            amqpprox::proxy::prepare_client_tls(tls.native_handle(), url.host, !options.insecure);
+        if (!ready) co_return unreachable(ready.error());
+        co_await tls.async_handshake(amqpprox::proxy::ssl::stream_base::client,
+                                     asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            const bool untrusted =
+                ec.message().find("certificate verify failed") != std::string::npos;
+            co_return unreachable("TLS handshake failed: " + ec.message() +
+                                  (untrusted ? " (--ca FILE trusts the broker's CA, --insecure "
+                                               "skips verification)"
+                                             : ""));
+        }
+    }
 
     amqp::ConnectionStartOk start_ok{.mechanism = "PLAIN", .locale = "en_US"};
     start_ok.client_properties.entries.push_back(

@@ -20,6 +20,7 @@
 #include "formats/amqp/content.hpp"
 #include "formats/amqp/frame.hpp"
 #include "formats/amqp/methods.hpp"
+#include "proxy/leg.hpp"
 
 namespace amqpstream {
 
@@ -72,6 +73,9 @@ struct ConnectionOptions {
     std::uint16_t heartbeat_s = 10;  // 0: none
     std::chrono::milliseconds connect_timeout{10000};
     std::string product = "amqp-stream";
+    // amqps://: whom to trust (PEM; empty: the system's CAs), or no verification at all.
+    std::string ca_file;
+    bool insecure = false;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -92,7 +96,8 @@ public:
     void close();
 
     // Internals the coroutines in connection.cpp share.
-    tcp::socket m_socket;
+    amqpprox::proxy::Leg m_socket;  // TCP, or TLS for amqps://
+    std::shared_ptr<amqpprox::proxy::ssl::context> m_tls_context;
     amqp::FrameSplitter m_splitter{amqp::FrameSplitter::Start::frames, 0};
     amqp::Bytes m_outgoing;
     Event m_outgoing_event;

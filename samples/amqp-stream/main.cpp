@@ -25,7 +25,11 @@ int main(int argc, char** argv) {
 
     auto common = [&](CLI::App* cmd) {
         cmd->add_option("--url", url_text,
-                        "broker URL: amqp://[user[:password]@]host[:port][/vhost]");
+                        "broker URL: amqp://[user[:password]@]host[:port][/vhost], or amqps://");
+        cmd->add_option("--ca", options.connection.ca_file,
+                        "amqps: PEM CA certificates to trust (default: the system's)");
+        cmd->add_flag("--insecure", options.connection.insecure,
+                      "amqps: encrypt but do not verify the broker's certificate");
         cmd->add_option("--queue", options.queue, "the server's control queue")->required();
         cmd->add_option("--heartbeat", options.connection.heartbeat_s,
                         "AMQP heartbeat and peer check interval in seconds (0: none)")

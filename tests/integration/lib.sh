@@ -58,3 +58,40 @@ stop_proxy() {
   fi
   proxy_pid=
 }
+
+# A CA and, signed by it, a server certificate for "localhost" (server.pem/.key) and a client
+# certificate (client.pem/.key), all made in DIR with openssl; exits 77 without openssl.
+make_test_certs() {
+  command -v openssl > /dev/null || { echo "no openssl"; exit 77; }
+  (
+    cd "$1"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+      -subj /CN=amqpprox-test-ca
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      > server.cnf
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
+      -days 2 -extfile server.cnf
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=test-client
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > client.cnf
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem \
+      -days 2 -extfile client.cnf
+    chmod 644 ./*.key
+  ) > "$1/openssl.log" 2>&1 || fail "openssl: $(cat "$1/openssl.log")"
+}
+
+# A RabbitMQ node of the test's own: AMQP on PORT (rabbitmq.sh's readiness check) and a TLS
+# listener on TLS_PORT with make_test_certs' server certificate from CERTS; data in DIR. The
+# caller stops it: tests/env/rabbitmq.sh stop PORT DIR.
+start_tls_broker() {
+  local port=$1 tls_port=$2 certs=$3 dir=$4
+  mkdir -p "$dir"
+  RABBITMQ_SH_EXTRA_CONF="listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $certs/ca.pem
+ssl_options.certfile = $certs/server.pem
+ssl_options.keyfile = $certs/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false" \
+    "$root/tests/env/rabbitmq.sh" start "$port" "$dir" > "$dir.log" 2>&1 \
+    || fail "TLS broker did not start: $(tail -5 "$dir.log")"
+}

@@ -12,7 +12,6 @@
 set -euo pipefail
 proxy=$1 ctl=$2 analyze=$3
 source "$(dirname "$0")/lib.sh"
-command -v openssl > /dev/null || { echo "no openssl"; exit 77; }
 command -v sqlite3 > /dev/null || { echo "no sqlite3"; exit 77; }
 tls_broker=$((broker_port + 11)) tls_broker_tls=$((broker_port + 12))
 cleanup() {
@@ -22,32 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(
-  cd "$tmp"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
-    -subj /CN=amqpprox-test-ca
-  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
-  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-    > server.cnf
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
-    -days 2 -extfile server.cnf
-  openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=test-client
-  printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > client.cnf
-  openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem \
-    -days 2 -extfile client.cnf
-  chmod 644 ./*.key
-) > "$tmp/openssl.log" 2>&1 || fail "openssl: $(cat "$tmp/openssl.log")"
-
+make_test_certs "$tmp"
 # The TLS broker: its plain port for rabbitmq.sh's readiness check, and a TLS listener.
-mkdir -p "$tmp/rabbit"
-RABBITMQ_SH_EXTRA_CONF="listeners.ssl.default = 127.0.0.1:$tls_broker_tls
-ssl_options.cacertfile = $tmp/ca.pem
-ssl_options.certfile = $tmp/server.pem
-ssl_options.keyfile = $tmp/server.key
-ssl_options.verify = verify_none
-ssl_options.fail_if_no_peer_cert = false" \
-  "$root/tests/env/rabbitmq.sh" start "$tls_broker" "$tmp/rabbit" > "$tmp/rabbit.log" 2>&1 \
-  || fail "TLS broker did not start: $(tail -5 "$tmp/rabbit.log")"
+start_tls_broker "$tls_broker" "$tls_broker_tls" "$tmp" "$tmp/rabbit"
 
 sock=$tmp/ctl.sock
 "$proxy" --controlSocket "$sock" --logDirectory "" --listenAddress 127.0.0.1 -v 4 \
