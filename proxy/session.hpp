@@ -121,7 +121,9 @@ private:
     void close_sockets();
     // Records a frame, then observe()s it.
     void record(capture::Direction direction, const amqp::FrameView& frame);
-    // Counts a frame and notes the Close exchange (who sent a Connection.Close first).
+    // Adds to the frame counters, once the handshake is done.
+    void count_frames(capture::Direction direction, std::uint64_t frames);
+    // Notes the Close exchange (who sent a Connection.Close first).
     void observe(capture::Direction direction, amqp::FrameType type,
                  std::optional<amqp::MethodId> method);
     // Records frames the proxy itself sends the client (Start, Tune, Close).
