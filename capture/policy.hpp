@@ -49,7 +49,10 @@ struct WriterOptions {
     BodyPolicy bodies;
     bool redact_credentials = true;
     OverflowPolicy overflow = OverflowPolicy::drop;
-    std::size_t queue_capacity = 1 << 16;           // frames waiting for the writer thread
+    std::size_t queue_capacity = 1 << 16;  // frames waiting for the writer thread
+    // Payload bytes waiting for it: 65,536 frames of 128 KiB bodies would be 8 GiB. With the
+    // batch being written, at most about twice this is held. A frame alone always fits.
+    std::size_t queue_bytes = std::size_t{64} << 20;
     std::chrono::milliseconds flush_interval{250};  // a live capture is at most this far behind
     Rotation rotation;
     std::string source = "proxy";  // what the frames come from: "proxy", a pcap path, ...

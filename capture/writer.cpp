@@ -106,14 +106,21 @@ void CaptureWriter::record_gap(const Gap& gap) {
     push(gap);
 }
 
+bool CaptureWriter::queue_full(std::size_t bytes) const {
+    const auto pending_bytes = m_pending_bytes.load(std::memory_order_relaxed);
+    return m_pending_frames.load(std::memory_order_relaxed) >= m_options.queue_capacity ||
+           (pending_bytes > 0 && pending_bytes + bytes > m_options.queue_bytes);
+}
+
 bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::FrameType type,
                                  std::uint16_t channel, amqp::ByteView payload,
                                  std::int64_t ts_ns) {
     if (ts_ns == 0) ts_ns = now_ns();
     // A full queue under the drop policy: count the frame before paying for its copy and its
     // decode on the caller's (the proxy's network) thread, which is busiest exactly now.
-    if (m_options.overflow == OverflowPolicy::drop &&
-        m_pending_frames.load(std::memory_order_relaxed) >= m_options.queue_capacity) {
+    const auto kept =
+        type == amqp::FrameType::body ? m_options.bodies.keep(payload.size()) : payload.size();
+    if (m_options.overflow == OverflowPolicy::drop && queue_full(kept)) {
         std::lock_guard lock(m_mutex);
         ++m_next_seq[session];
         ++m_stats.frames_submitted;
@@ -130,8 +137,6 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
     record.channel = channel;
     record.type = type;
     record.size = static_cast<std::uint32_t>(payload.size());
-    const auto kept =
-        type == amqp::FrameType::body ? m_options.bodies.keep(payload.size()) : payload.size();
     record.payload.assign(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(kept));
     if (type == amqp::FrameType::method) prepare_method(record);
 
@@ -142,20 +147,19 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
         ++m_stats.frames_dropped;
         return false;
     }
-    if (m_pending_frames >= m_options.queue_capacity) {
+    if (queue_full(kept)) {
         if (m_options.overflow == OverflowPolicy::drop) {
             count_drop(session, record.ts_ns, wire_size(record));
             return false;
         }
-        m_space.wait(lock, [this] {
-            return m_pending_frames < m_options.queue_capacity || m_stopping || m_failed;
-        });
+        m_space.wait(lock, [this, kept] { return !queue_full(kept) || m_stopping || m_failed; });
         if (m_stopping || m_failed) {
             ++m_stats.frames_dropped;
             return false;
         }
     }
     ++m_pending_frames;
+    m_pending_bytes += kept;
     m_pending.push_back(std::move(record));
     lock.unlock();
     m_work.notify_one();
@@ -215,6 +219,7 @@ void CaptureWriter::run() {
             batch.swap(m_pending);
             dropped.swap(m_dropped);
             m_pending_frames = 0;
+            m_pending_bytes = 0;
             stopping = m_stopping;
         }
         m_space.notify_all();

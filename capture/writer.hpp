@@ -110,6 +110,9 @@ private:
     std::condition_variable m_space;
     std::vector<Event> m_pending;
     std::atomic<std::size_t> m_pending_frames = 0;  // written under m_mutex; read early too
+    std::atomic<std::size_t> m_pending_bytes = 0;   // their payloads, likewise
+    // Whether `bytes` more payload would go over queue_capacity or queue_bytes.
+    bool queue_full(std::size_t bytes) const;
     std::unordered_map<SessionId, std::uint64_t> m_next_seq;
     std::map<SessionId, Dropped> m_dropped;
     bool m_stopping = false;

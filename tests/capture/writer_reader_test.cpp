@@ -346,6 +346,40 @@ TEST_CASE("overflow drops frames and records the gap, never blocking", "[capture
     CHECK(last <= 19999);
 }
 
+TEST_CASE("the queue is bounded in bytes too: large bodies drop before memory runs away",
+          "[capture][overflow]") {
+    TempDir dir;
+    const auto path = dir.file("b.amqpcap");
+    WriterOptions options;
+    options.queue_bytes = 1 << 20;  // eight 128 KiB bodies
+    CaptureWriter writer(path, options);
+    writer.start_session({.id = 5});
+    const amqp::Bytes body(128 * 1024, std::byte{'b'});
+    std::uint64_t refused = 0;
+    for (int i = 0; i < 400; ++i) {
+        if (!writer.record_frame(5, Direction::client_to_broker, amqp::FrameType::body, 1, body)) {
+            ++refused;
+        }
+    }
+    writer.end_session(5);
+    writer.close();
+    // Far under the 65,536-frame capacity, yet the byte bound refused some.
+    CHECK(refused > 0);
+    CHECK(writer.stats().frames_committed + refused == 400);
+    auto reader = CaptureReader::open(path).value();
+    CHECK(reader.totals().frames_lost == refused);
+
+    // A frame larger than the whole bound still goes through on its own.
+    const auto big_path = dir.file("big.amqpcap");
+    options.queue_bytes = 1024;
+    CaptureWriter big(big_path, options);
+    big.start_session({.id = 6});
+    CHECK(big.record_frame(6, Direction::client_to_broker, amqp::FrameType::body, 1, body));
+    big.end_session(6);
+    big.close();
+    CHECK(big.stats().frames_committed == 1);
+}
+
 TEST_CASE("opening what is not a readable capture is a clear error", "[capture][reader]") {
     TempDir dir;
     const auto check_error = [](const std::string& path, const std::string& expected) {
