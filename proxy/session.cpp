@@ -652,28 +652,43 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             {"amqpprox_host", text_value(s.m_config.proxy_hostname + ":" +
                                          (ec ? "?" : std::to_string(egress.port())))});
         amqp::ClientHandshake client({start_ok, server.tuned(), server.open()});
-        co_await send(s.m_broker, client.start());
-        while (true) {
-            auto frame = co_await read_frame(s.m_broker, s.m_from_broker);
-            const auto step = frame ? client.on_frame(*frame) : client.on_error(frame.error());
-            co_await send(s.m_broker, step.output);
-            if (step.next == Next::close) {
-                if (const auto& refusal = client.refusal()) {
-                    // The broker's own words (a 403 login refusal, a 530 vhost refusal).
-                    const auto close =
-                        amqp::connection_close_frame(refusal->reply_code, refusal->reply_text,
-                                                     {refusal->class_id, refusal->method_id});
-                    s.record_output(close);
-                    s.m_closed_by = capture::ClosedBy::broker;
-                    co_await send(s.m_client, close);
-                } else {
-                    co_await refuse(session, amqp::reply::connection_forced,
-                                    "CONNECTION_FORCED - " + step.close_text);
-                }
-                s.close_sockets();
-                co_return;
+        HandshakeStep step;
+        std::string dropped;  // why the broker's connection failed mid-handshake, if it did
+        try {
+            co_await send(s.m_broker, client.start());
+            while (step.next == Next::more) {
+                auto frame = co_await read_frame(s.m_broker, s.m_from_broker);
+                step = frame ? client.on_frame(*frame) : client.on_error(frame.error());
+                co_await send(s.m_broker, step.output);
             }
-            if (step.next == Next::done) break;
+        } catch (const boost::system::system_error& e) {
+            dropped = e.code() == asio::error::eof ? std::string("it closed the connection")
+                                                   : e.code().message();
+        }
+        if (!dropped.empty()) {
+            // A broker that drops the handshake (a TLS alert such as a missing client
+            // certificate, a restart): the client hears why, not a bare TCP close.
+            co_await refuse(session, amqp::reply::resource_error,
+                            "RESOURCE_ERROR - backend " + chosen->name + " (" + broker_address +
+                                ") failed during the AMQP handshake: " + dropped);
+            s.close_sockets();
+            co_return;
+        }
+        if (step.next == Next::close) {
+            if (const auto& refusal = client.refusal()) {
+                // The broker's own words (a 403 login refusal, a 530 vhost refusal).
+                const auto close =
+                    amqp::connection_close_frame(refusal->reply_code, refusal->reply_text,
+                                                 {refusal->class_id, refusal->method_id});
+                s.record_output(close);
+                s.m_closed_by = capture::ClosedBy::broker;
+                co_await send(s.m_client, close);
+            } else {
+                co_await refuse(session, amqp::reply::connection_forced,
+                                "CONNECTION_FORCED - " + step.close_text);
+            }
+            s.close_sockets();
+            co_return;
         }
         s.record_output(client.open_ok_frame());
         co_await send(s.m_client, client.open_ok_frame());

@@ -81,17 +81,19 @@ make_test_certs() {
 }
 
 # A RabbitMQ node of the test's own: AMQP on PORT (rabbitmq.sh's readiness check) and a TLS
-# listener on TLS_PORT with make_test_certs' server certificate from CERTS; data in DIR. The
+# listener on TLS_PORT with make_test_certs' server certificate from CERTS; data in DIR. With
+# a fifth argument "mutual" the TLS listener requires a client certificate from the CA. The
 # caller stops it: tests/env/rabbitmq.sh stop PORT DIR.
 start_tls_broker() {
-  local port=$1 tls_port=$2 certs=$3 dir=$4
+  local port=$1 tls_port=$2 certs=$3 dir=$4 verify=verify_none required=false
+  if [ "${5:-}" = mutual ]; then verify=verify_peer required=true; fi
   mkdir -p "$dir"
   RABBITMQ_SH_EXTRA_CONF="listeners.ssl.default = 127.0.0.1:$tls_port
 ssl_options.cacertfile = $certs/ca.pem
 ssl_options.certfile = $certs/server.pem
 ssl_options.keyfile = $certs/server.key
-ssl_options.verify = verify_none
-ssl_options.fail_if_no_peer_cert = false" \
+ssl_options.verify = $verify
+ssl_options.fail_if_no_peer_cert = $required" \
     "$root/tests/env/rabbitmq.sh" start "$port" "$dir" > "$dir.log" 2>&1 \
     || fail "TLS broker did not start: $(tail -5 "$dir.log")"
 }

@@ -3,7 +3,8 @@
 # test's own with a TLS listener:
 # - pika over TLS (1.2 and 1.3) to LISTEN START_SECURE, the capture holding the decrypted
 #   frames and client_tls = 1;
-# - the proxy over TLS to the TLS broker, its certificate and name verified: a backend the
+# - the proxy over TLS to the TLS broker, its certificate and name verified, the proxy's own
+#   client certificate required by the broker (refused without one): a backend the
 #   certificate does not name is refused with the reason, backend_tls = 1 in the capture;
 # - mutual TLS: a client without a certificate is refused, one with a certificate passes;
 # - a TLS listener behind a load balancer (LISTEN START_SECURE port PROXY);
@@ -23,7 +24,8 @@ trap cleanup EXIT
 
 make_test_certs "$tmp"
 # The TLS broker: its plain port for rabbitmq.sh's readiness check, and a TLS listener.
-start_tls_broker "$tls_broker" "$tls_broker_tls" "$tmp" "$tmp/rabbit"
+# It asks for a client certificate: the proxy's egress must present one (mutual TLS).
+start_tls_broker "$tls_broker" "$tls_broker_tls" "$tmp" "$tmp/rabbit" mutual
 
 sock=$tmp/ctl.sock
 "$proxy" --controlSocket "$sock" --logDirectory "" --listenAddress 127.0.0.1 -v 4 \
@@ -91,6 +93,11 @@ grep -q 'secret body over tls' "$tmp/ingress.trace" || fail "body not recorded i
 say TLS EGRESS CA_CERT_FILE "$tmp/ca.pem"
 say TLS EGRESS VERIFY_MODE PEER
 say MAP BACKEND / secure
+# The broker wants a client certificate: none yet, so no session gets through.
+out=$(client roundtrip "$plain_port" tls-out x) && fail "egress without a client certificate: $out"
+[[ "$out" == *"(506)"*"secure"*"failed"* ]] || fail "egress without a client certificate: $out"
+say TLS EGRESS CERT_CHAIN_FILE "$tmp/client.pem"
+say TLS EGRESS KEY_FILE "$tmp/client.key"
 say CAPTURE START "$tmp/egress.amqpcap"
 out=$(client roundtrip "$plain_port" tls-out "through tls to the broker") || fail "egress TLS: $out"
 [ "$out" = "through tls to the broker" ] || fail "egress TLS got: $out"
