@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Throughput and latency of the amqp-stream bridge against a RabbitMQ on loopback, with
-# direct TCP to the same backends and the stream API alone (amqp-stream-bench: publish with
-# confirms and consume through the broker, no TCP hops) as the same-run baselines.
-#   samples/amqp-stream/bench.sh AMQP_STREAM BROKER_PORT [MB] [ROUND_TRIPS]
+# direct TCP to the same backends, the stream API alone (amqp-stream-bench: publish with
+# confirms and consume through the broker, no TCP hops) and, when AMQP_LOAD names
+# tests/bench's rabbitmq-c load generator, the broker's plain publish/consume rate of 64 KiB
+# messages (no confirms, a client that is not this project's) as the same-run baselines.
+#   [AMQP_LOAD=build/release/tests/bench/amqp_load] samples/amqp-stream/bench.sh AMQP_STREAM \
+#     BROKER_PORT [MB] [ROUND_TRIPS]
 set -euo pipefail
 bridge=$1
 broker_port=$2
@@ -33,5 +36,10 @@ pair ping "$echo_port"; ping_port=$pair_port
 echo "bulk $mb MB, direct TCP:    $($tcp bulk "$sink" "$mb")"
 echo "bulk $mb MB, bridge:        $($tcp bulk "$bulk_port" "$mb")"
 echo "bulk $mb MB, stream API:    $("$(dirname "$bridge")/amqp-stream-bench" "$url" "$mb")"
+if [ -n "${AMQP_LOAD:-}" ]; then
+  messages=$((mb * 1000000 / 65536))
+  read -r pub con < <("$AMQP_LOAD" 127.0.0.1 "$broker_port" bench-plain "$messages" 65536)
+  echo "bulk $mb MB, rabbitmq-c plain publish / consume: $(echo "scale=0; $pub * 65536 / 1000000" | bc) / $(echo "scale=0; $con * 65536 / 1000000" | bc) MB/s"
+fi
 echo "1-byte ping-pong, direct:   $($tcp pingpong "$echo_port" "$trips")"
 echo "1-byte ping-pong, bridge:   $($tcp pingpong "$ping_port" "$trips")"
