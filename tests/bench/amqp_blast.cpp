@@ -62,7 +62,10 @@ awaitable<void> open_connection(ConnectionPtr c, tcp::endpoint endpoint) {
     co_await c->stream.socket.async_connect(endpoint, use_awaitable);
     c->stream.socket.set_option(tcp::no_delay(true));
     amqp::ClientHandshake handshake(client_handshake());
-    co_await write_all(c->stream.socket, handshake.start());
+    // Bytes are named before a co_await, never temporaries inside one: GCC 12 destroys
+    // those twice (free(): invalid pointer).
+    const auto header = handshake.start();
+    co_await write_all(c->stream.socket, header);
     while (true) {
         const auto frame = co_await read_frame(c->stream);
         const auto step = handshake.on_frame(frame);
@@ -77,7 +80,8 @@ awaitable<void> open_connection(ConnectionPtr c, tcp::endpoint endpoint) {
 // Sends a method on channel 1 and waits for the reply R (skipping other frames).
 template <typename R>
 awaitable<amqp::Method> call(ConnectionPtr c, amqp::Method method) {
-    co_await write_all(c->stream.socket, method_frame(1, method));
+    const auto request = method_frame(1, method);
+    co_await write_all(c->stream.socket, request);
     while (true) {
         const auto frame = co_await read_frame(c->stream);
         if (is_method<R>(frame)) {
@@ -91,14 +95,16 @@ awaitable<amqp::Method> call(ConnectionPtr c, amqp::Method method) {
 }
 
 awaitable<void> open_channel(ConnectionPtr c) {
-    co_await call<amqp::ChannelOpenOk>(c, amqp::ChannelOpen{});
+    amqp::Method open = amqp::ChannelOpen{};
+    co_await call<amqp::ChannelOpenOk>(c, std::move(open));
 }
 
 // Connection.Close, then frames are read (and dropped) until Close-Ok; the client closes
 // the socket first.
 awaitable<void> close_connection(ConnectionPtr c) {
     c->closing = true;
-    co_await write_all(c->stream.socket, amqp::connection_close_frame(amqp::reply::success, "OK"));
+    const auto close = amqp::connection_close_frame(amqp::reply::success, "OK");
+    co_await write_all(c->stream.socket, close);
     while (true) {
         const auto frame = co_await read_frame(c->stream);
         if (is_method<amqp::ConnectionCloseOk>(frame)) break;
@@ -283,7 +289,8 @@ awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size
         co_await write_all(c->stream.socket, message);
         next += period;
     }
-    co_await write_all(c->stream.socket, amqp::connection_close_frame(amqp::reply::success, "OK"));
+    const auto close = amqp::connection_close_frame(amqp::reply::success, "OK");
+    co_await write_all(c->stream.socket, close);
 }
 
 awaitable<void> echo_reader(ConnectionPtr c, Clock::time_point warm, Samples* samples) {
@@ -354,7 +361,8 @@ awaitable<void> hold(ConnectionPtr c, std::atomic<int>* lost) {
 
 awaitable<void> send_close(ConnectionPtr c) {
     c->closing = true;
-    co_await write_all(c->stream.socket, amqp::connection_close_frame(amqp::reply::success, "OK"));
+    const auto close = amqp::connection_close_frame(amqp::reply::success, "OK");
+    co_await write_all(c->stream.socket, close);
 }
 
 int idle(char** argv) {
@@ -404,8 +412,8 @@ awaitable<void> soak_publisher(ConnectionPtr c, double rate, std::size_t body_si
             next += period;
         }
         c->closing = true;
-        co_await write_all(c->stream.socket,
-                           amqp::connection_close_frame(amqp::reply::success, "OK"));
+        const auto close = amqp::connection_close_frame(amqp::reply::success, "OK");
+        co_await write_all(c->stream.socket, close);
     } catch (const std::exception&) {
         // The reader counts the loss.
     }
@@ -437,16 +445,18 @@ awaitable<void> soak_reader(ConnectionPtr c, SoakTotals* totals) {
 }
 
 awaitable<void> soak_setup(ConnectionPtr c) {
-    const auto ok = co_await call<amqp::QueueDeclareOk>(
-        c, amqp::QueueDeclare{.queue = "", .exclusive = true, .auto_delete = true});
+    amqp::Method declare = amqp::QueueDeclare{.queue = "", .exclusive = true, .auto_delete = true};
+    const auto ok = co_await call<amqp::QueueDeclareOk>(c, std::move(declare));
     c->queue = std::get<amqp::QueueDeclareOk>(ok).queue;
-    co_await call<amqp::BasicConsumeOk>(c, amqp::BasicConsume{.queue = c->queue, .no_ack = true});
+    amqp::Method consume = amqp::BasicConsume{.queue = c->queue, .no_ack = true};
+    co_await call<amqp::BasicConsumeOk>(c, std::move(consume));
 }
 
 // Progress every 10 s until the stop time; then lets go of the signals so the run can end.
 awaitable<void> soak_progress(std::shared_ptr<asio::steady_timer> stop, SoakTotals* totals,
                               int conns, asio::signal_set* signals) {
-    asio::steady_timer tick(co_await asio::this_coro::executor);
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer tick(executor);
     const auto start = Clock::now();
     while (stop->expiry() > Clock::now()) {
         tick.expires_after(std::chrono::seconds(10));

@@ -71,7 +71,9 @@ awaitable<void> serve(tcp::socket socket, Mode mode) {
     }
     // ServerHandshake stops at Open (the proxy gets Open-Ok from the broker): the sink is
     // the broker here.
-    co_await write_all(stream.socket, method_frame(0, amqp::ConnectionOpenOk{}));
+    // Named, never a temporary inside a co_await expression: GCC 12 destroys those twice.
+    const auto open_ok = method_frame(0, amqp::ConnectionOpenOk{});
+    co_await write_all(stream.socket, open_ok);
     stream.splitter.set_frame_max(handshake.tuned().frame_max);
 
     amqp::Bytes out;

@@ -65,6 +65,8 @@ wait_port() {
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+# A client run; a failed one shows up as "nan" in the tables (its stderr in blast.err).
+try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/}" >&2; echo nan nan nan nan nan nan; }; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # start_haproxy NAME LISTEN_PORT DEST_PORT: sets $started to the pid (no subshell, so that
@@ -72,7 +74,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR
 start_haproxy() {
   cat > "$tmp/$1.cfg" << CFG
 global
-  maxconn 20000
+  maxconn 5000
   nbthread $threads
 defaults
   mode tcp
@@ -142,18 +144,18 @@ for round in $(seq "$rounds"); do
   echo "round $round: $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
   for size in 100 4096 1048576; do
     for name in "${names[@]}"; do
-      read -r _ _ _ mbs msgs < <("$blast" throughput 127.0.0.1 "${port[$name,discard]}" "$conns" "$seconds" "$size")
+      read -r _ _ _ mbs msgs < <(try_client "$blast" throughput 127.0.0.1 "${port[$name,discard]}" "$conns" "$seconds" "$size")
       record "tput,$size,$name" "$mbs"
       record "tputmsg,$size,$name" "$msgs"
     done
   done
   for name in "${names[@]}"; do
-    read -r _ _ rate failures < <("$blast" connect 127.0.0.1 "${port[$name,discard]}" "$connectors" "$seconds")
+    read -r _ _ rate failures < <(try_client "$blast" connect 127.0.0.1 "${port[$name,discard]}" "$connectors" "$seconds")
     record "conn,$name" "$rate"
     record "connfail,$name" "$failures"
   done
   for name in "${names[@]}"; do
-    read -r _ p50 p99 p999 _ < <("$blast" latency 127.0.0.1 "${port[$name,echo]}" "$lat_conns" "$lat_rate" $((seconds * 2)) 100)
+    read -r _ p50 p99 p999 _ < <(try_client "$blast" latency 127.0.0.1 "${port[$name,echo]}" "$lat_conns" "$lat_rate" $((seconds * 2)) 100)
     record "p50,$name" "$p50"
     record "p99,$name" "$p99"
     record "p999,$name" "$p999"
@@ -199,13 +201,13 @@ for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     p=${pid[$name,rabbit]:-}
     before=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
-    read -r pub con < <("$load" 127.0.0.1 "${port[$name,rabbit]}" "bench-$round" "$rmq_messages" 100)
+    read -r pub con < <(try_client "$load" 127.0.0.1 "${port[$name,rabbit]}" "bench-$round" "$rmq_messages" 100)
     after=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     ticks_msg[$name]=$((${ticks_msg[$name]:-0} + after - before))
     record "rpub,$name" "$pub"
     record "rcon,$name" "$con"
     before=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
-    read -r cps < <("$load" 127.0.0.1 "${port[$name,rabbit]}" unused "$rmq_connections" 0 connect)
+    read -r cps < <(try_client "$load" 127.0.0.1 "${port[$name,rabbit]}" unused "$rmq_connections" 0 connect)
     after=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     ticks_conn[$name]=$((${ticks_conn[$name]:-0} + after - before))
     record "rconn,$name" "$cps"
