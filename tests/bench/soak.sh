@@ -39,6 +39,10 @@ cleanup() {
 trap cleanup EXIT
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# The heap's share of the RSS (RssAnon) and the mapped files' (RssFile + RssShmem: SQLite's
+# WAL index is a shared mapping), to tell a leak from a growing mapping.
+rss_split() { awk '/^RssAnon:/ {a = $2} /^RssFile:/ {f += $2} /^RssShmem:/ {f += $2} END {print a, f}' "/proc/$1/status"; }
+dropped_now() { "$build/proxy/amqpprox_ctl" "$tmp/proxy.sock" CAPTURE PRINT | sed -n 's/.*dropped=\([0-9]*\).*/\1/p'; }
 
 echo "soak: $conns connections x $rate msg/s of $body B for $duration s through amqpprox (capture on, bodies=all) to RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); ulimit -n $(ulimit -n)"
 echo "soak: start $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
@@ -61,10 +65,15 @@ pids+=("$client")
 # Sampling starts once every connection is open (the ramp-up is not the steady state).
 while kill -0 "$client" 2> /dev/null && ! grep -q 'connections open' "$tmp/client.err"; do sleep 0.5; done
 echo "soak: $(grep -m1 'connections open' "$tmp/client.err" || echo 'connections never all opened') at $(date -u +%H:%M:%S)"
-samples=()
+samples=() anon=() mapped=() drops=()
 while kill -0 "$client" 2> /dev/null; do
-  if [[ -r /proc/$proxy/status ]]; then samples+=("$(rss_kib "$proxy")"); fi
-  echo "soak: $(date -u +%H:%M:%S) proxy RSS $((${samples[-1]:-0} / 1024)) MiB, load average $(load_avg); $(tail -n 1 "$tmp/client.err")"
+  if [[ -r /proc/$proxy/status ]]; then
+    samples+=("$(rss_kib "$proxy")")
+    read -r a f < <(rss_split "$proxy")
+    anon+=("$a") mapped+=("$f")
+    drops+=("$(dropped_now)")
+  fi
+  echo "soak: $(date -u +%H:%M:%S) proxy RSS $((${samples[-1]:-0} / 1024)) MiB (heap $((${anon[-1]:-0} / 1024)), mapped files $((${mapped[-1]:-0} / 1024))), capture dropped ${drops[-1]:-?}, load average $(load_avg); $(tail -n 1 "$tmp/client.err")"
   for _ in $(seq 20); do kill -0 "$client" 2> /dev/null && sleep 0.5; done
 done
 client_rc=0
@@ -76,6 +85,9 @@ echo "soak: client: opened ${opened:-?} lost ${lost:-?} closed cleanly ${clean:-
 grep -v '^soak t=' "$tmp/client.err" | head -n 20 || true
 echo "soak: capture: $capture"
 echo "soak: proxy RSS series (KiB, every 10 s): ${samples[*]}"
+echo "soak: of which RssAnon (heap): ${anon[*]}"
+echo "soak: of which RssFile+RssShmem (mapped files): ${mapped[*]}"
+echo "soak: capture dropped, cumulative at each sample: ${drops[*]}"
 
 failed=0
 if [[ $client_rc -ne 0 || "${lost:-1}" != 0 || "${clean:-0}" != "$conns" ]]; then
