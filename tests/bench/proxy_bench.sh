@@ -277,6 +277,10 @@ for name in "${names[@]}"; do
 done
 echo "(CPU: utime+stime deltas in ticks of 1/$tick s: message runs ${ticks_msg[haproxy]} / ${ticks_msg[amqpprox]} / ${ticks_msg[amqpprox+capture]} ticks, connection runs ${ticks_conn[haproxy]} / ${ticks_conn[amqpprox]} / ${ticks_conn[amqpprox+capture]} ticks for haproxy / amqpprox / amqpprox+capture)"
 echo
+hwm_mib() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+for dest in discard echo; do
+  echo "peak RSS (VmHWM) of the $dest-sink processes after all rounds, MiB: haproxy $(hwm_mib "${pid[haproxy,$dest]}"), amqpprox $(hwm_mib "${pid[amqpprox,$dest]}"), amqpprox+capture $(hwm_mib "${pid[amqpprox+capture,$dest]}")"
+done
 for dest in discard echo rabbit; do
   echo "capture ($dest): $("$ctl" "$tmp/capture-$dest.sock" CAPTURE PRINT | sed "s|$tmp/||")"
 done
