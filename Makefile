@@ -2,14 +2,16 @@
 #   make demo   install what is missing, build, and show the tools at work
 #   make test   install what is missing, build (ASan/UBSan), start a throwaway RabbitMQ,
 #               run every test, stop it
-# Others: make build, make bench, make fuzz, make format, make clean.
+# Others: make build, make bench, make proxy-bench, make soak, make fuzz, make format,
+# make clean.
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
+SOAK_SECONDS ?= 600
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo bench fuzz format clean
+.PHONY: all deps build test demo bench proxy-bench soak fuzz format clean
 
 all: build
 
@@ -31,6 +33,15 @@ demo: build
 
 bench: build
 	tests/bench/run.sh $(BUILD)/release
+
+# Issue 9's proxy comparison alone (also the last part of make bench).
+proxy-bench: build
+	tests/bench/proxy_bench.sh $(BUILD)/release
+
+# 2,000 connections through the proxy with capture on, against a throwaway RabbitMQ;
+# bounded (SOAK_SECONDS), never part of make test.
+soak: build
+	tests/bench/soak.sh $(BUILD)/release $(SOAK_SECONDS)
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQPPROX_FUZZ=ON \

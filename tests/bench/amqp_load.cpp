@@ -1,8 +1,10 @@
 // A librabbitmq (rabbitmq-c) load generator: publishes N small messages to a queue as fast
 // as the connection takes them, then consumes them (prefetch 1000, ack every 100, multiple),
 // and prints messages/s for each phase. Used to compare the direct path, HAProxy and the
-// proxy in one run.   amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES [publish-only]
+// proxy in one run.   amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES [publish-only|connect]
 // publish-only: no consume phase (the queue keeps the messages); prints the publish rate.
+// connect: MESSAGES connections one after another, each logged in (to Open-Ok) and closed
+// again; prints connections/s (the per-connection cost of a proxy in front of the broker).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,14 +25,38 @@ void check_reply(amqp_rpc_reply_t reply, const char* what) {
     }
 }
 
+// Opens and closes `count` connections in turn; returns connections/s.
+double connect_loop(const char* host, int port, long count) {
+    const auto start = Clock::now();
+    for (long i = 0; i < count; ++i) {
+        amqp_connection_state_t conn = amqp_new_connection();
+        amqp_socket_t* socket = amqp_tcp_socket_new(conn);
+        if (amqp_socket_open(socket, host, port) != AMQP_STATUS_OK) {
+            std::fprintf(stderr, "amqp_load: cannot connect to %s:%d\n", host, port);
+            std::exit(1);
+        }
+        check_reply(amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"),
+                    "login");
+        check_reply(amqp_connection_close(conn, AMQP_REPLY_SUCCESS), "connection.close");
+        amqp_destroy_connection(conn);
+    }
+    return static_cast<double>(count) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const bool publish_only = argc == 7 && std::string(argv[6]) == "publish-only";
-    if (argc != 6 && !publish_only) {
+    const bool connect_only = argc == 7 && std::string(argv[6]) == "connect";
+    if (argc != 6 && !publish_only && !connect_only) {
         std::fprintf(stderr,
-                     "usage: amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES [publish-only]\n");
+                     "usage: amqp_load HOST PORT QUEUE MESSAGES BODY_BYTES "
+                     "[publish-only|connect]\n");
         return 2;
+    }
+    if (connect_only) {
+        std::printf("%.0f\n", connect_loop(argv[1], std::atoi(argv[2]), std::atol(argv[4])));
+        return 0;
     }
     const char* host = argv[1];
     const int port = std::atoi(argv[2]);

@@ -52,6 +52,10 @@ echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with f
 "$root/tests/bench/proxy_throughput.sh" "$build" 200000 16 3
 
 echo
+echo "== proxy side by side (issue 9): sink throughput, connection rate, latency, idle RSS; RabbitMQ CPU per message/connection"
+"$root/tests/bench/proxy_bench.sh" "$build"
+
+echo
 echo "== amqp-analyze stats and trace over large captures =="
 "$(dirname "$0")/analyze_bench.sh" "$build"
 
