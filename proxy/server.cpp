@@ -50,12 +50,22 @@ Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions
     : m_io(io),
       m_config(config),
       m_options(std::move(options)),
-      m_server_properties(server_properties()) {
-    // Egress TLS works unconfigured (encrypted, the broker unverified), as in amqpprox;
-    // ingress needs a certificate before LISTEN START_SECURE.
-    for (const auto direction : {control::TlsDirection::ingress, control::TlsDirection::egress}) {
-        m_tls[static_cast<int>(direction)].context = make_tls_context(direction, {}).value();
-    }
+      m_server_properties(server_properties()) {}
+
+std::shared_ptr<ssl::context> Server::tls_context(control::TlsDirection direction) {
+    // Made on first use: OpenSSL's set-up costs a proxy that never uses TLS about 4 MiB.
+    // Settings already loaded once, so making them again cannot fail; empty ones neither
+    // (unconfigured egress TLS encrypts without verifying, as in amqpprox).
+    auto& tls = m_tls[static_cast<int>(direction)];
+    if (!tls.context) tls.context = make_tls_context(direction, tls.settings).value();
+    return tls.context;
+}
+
+SessionEnvironment::EgressTls Server::egress_tls() {
+    std::lock_guard lock(m_mutex);
+    const auto& settings = m_tls[static_cast<int>(control::TlsDirection::egress)].settings;
+    return {tls_context(control::TlsDirection::egress),
+            (settings.verify & control::tls_verify_peer) != 0};
 }
 
 Server::~Server() {
@@ -89,11 +99,7 @@ void Server::start_session(tcp::socket socket, bool secure, bool proxy_protocol)
     std::shared_ptr<Session> session;
     {
         std::lock_guard lock(m_mutex);
-        const auto& egress = m_tls[static_cast<int>(control::TlsDirection::egress)];
-        if (secure)
-            config.ingress_tls = m_tls[static_cast<int>(control::TlsDirection::ingress)].context;
-        config.egress_tls = egress.context;
-        config.egress_check_name = (egress.settings.verify & control::tls_verify_peer) != 0;
+        if (secure) config.ingress_tls = tls_context(control::TlsDirection::ingress);
         config.id = m_next_id++;
         session = std::make_shared<Session>(std::move(socket), std::move(config), *this);
         m_sessions[session->id()] = session;
@@ -201,8 +207,7 @@ void Server::collect_stats() {
 control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy_protocol) {
     {
         std::lock_guard lock(m_mutex);
-        if (secure &&
-            !has_certificate(*m_tls[static_cast<int>(control::TlsDirection::ingress)].context)) {
+        if (secure && !has_certificate(*tls_context(control::TlsDirection::ingress))) {
             return tl::unexpected(std::string(
                 "LISTEN START_SECURE needs a certificate and its key first: TLS INGRESS "
                 "CERT_CHAIN_FILE file, TLS INGRESS KEY_FILE file"));
@@ -258,7 +263,7 @@ std::vector<std::string> Server::tls_ciphers(control::TlsDirection direction) {
     std::shared_ptr<ssl::context> context;
     {
         std::lock_guard lock(m_mutex);
-        context = m_tls[static_cast<int>(direction)].context;
+        context = tls_context(direction);
     }
     return cipher_names(*context);
 }

@@ -59,6 +59,7 @@ public:
         std::uint64_t session, const std::string& vhost, const std::string& backend,
         const std::string& client_address) override;
     void session_ended(const Session& session) override;
+    EgressTls egress_tls() override;
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
     tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
         std::uint64_t session, const std::string& vhost,
@@ -128,7 +129,9 @@ private:
         control::TlsSettings settings;
         std::shared_ptr<asio::ssl::context> context;  // made from settings; sessions share it
     };
-    Tls m_tls[2];  // by control::TlsDirection
+    Tls m_tls[2];  // by control::TlsDirection; contexts made on first use
+    // The direction's context, made now if it was not yet. Called with m_mutex held.
+    std::shared_ptr<ssl::context> tls_context(control::TlsDirection direction);
 
     std::mutex m_stats_mutex;  // guards the collector, the lifetime totals and the latest snapshot
     control::StatsCollector m_collector;

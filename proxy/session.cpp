@@ -392,10 +392,11 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
 // under the connect timeout. Empty when it worked, else why not.
 awaitable<std::string> egress_tls(std::shared_ptr<Session> session, BackendCandidate candidate) {
     auto& s = *session;
-    auto& tls = s.m_broker.start_tls(*s.m_config.egress_tls);
+    // Asked for here, not at the session's start: OpenSSL is set up only once TLS is used.
+    auto egress = s.m_environment.egress_tls();
+    auto& tls = s.m_broker.start_tls(*egress.context);
     const auto& name = candidate.tls_name.empty() ? candidate.host : candidate.tls_name;
-    if (auto ready = prepare_client_tls(tls.native_handle(), name, s.m_config.egress_check_name);
-        !ready) {
+    if (auto ready = prepare_client_tls(tls.native_handle(), name, egress.check_name); !ready) {
         co_return ready.error();
     }
     asio::steady_timer attempt(s.m_client.get_executor());
@@ -724,9 +725,12 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
         co_await send(s.m_broker, early_client);
         co_await send(s.m_client, early_broker);
+        // Both pumps on their own, so this frame (both handshakes, the routing) goes now
+        // rather than living as long as the session.
         asio::co_spawn(s.m_client.get_executor(), pump(session, Direction::broker_to_client),
                        asio::detached);
-        co_await pump(session, Direction::client_to_broker);
+        asio::co_spawn(s.m_client.get_executor(), pump(session, Direction::client_to_broker),
+                       asio::detached);
     } catch (const boost::system::system_error& e) {
         log(LogLevel::debug, id_text + ": " + e.what());
         // Before a broker connection only the client can have gone; after, the broker's

@@ -38,6 +38,13 @@ public:
     // Called from the session's destructor: its counters are final, its addresses still
     // readable, end_reason() decided.
     virtual void session_ended(const Session& session) = 0;
+    // TLS towards a backend flagged TLS: the EGRESS context, and whether the certificate must
+    // name the backend (VERIFY_MODE PEER).
+    struct EgressTls {
+        std::shared_ptr<ssl::context> context;
+        bool check_name = false;
+    };
+    virtual EgressTls egress_tls() = 0;
     // VHOST PAUSE: new sessions of the vhost wait after Connection.Open.
     virtual bool vhost_paused(const std::string& vhost) = 0;
     // LIMIT: admits a new session of `vhost` (the limits returned live as long as it does,
@@ -54,9 +61,6 @@ struct SessionConfig {
     std::string proxy_hostname;
     // Set when the client came in on a LISTEN START_SECURE port: it speaks TLS first.
     std::shared_ptr<ssl::context> ingress_tls;
-    // For backends flagged TLS; egress_check_name: the certificate must name the backend.
-    std::shared_ptr<ssl::context> egress_tls;
-    bool egress_check_name = false;
     // The listener is behind a load balancer: a PROXY protocol header comes first and names
     // the real client (LISTEN START port PROXY).
     bool proxy_protocol = false;
