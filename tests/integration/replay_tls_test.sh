@@ -14,18 +14,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-command -v openssl > /dev/null || { echo "no openssl"; exit 77; }
-
-(
-  cd "$tmp"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
-    -subj /CN=amqpprox-test-ca
-  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
-  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-    > ext.cnf
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
-    -days 2 -extfile ext.cnf
-) > "$tmp/openssl.log" 2>&1 || fail "openssl: $(cat "$tmp/openssl.log")"
+make_test_certs "$tmp"
 
 port=$(free_port)
 $py "$root/tests/integration/tls_relay.py" --listen "$port" --target "127.0.0.1:$broker_port" \
