@@ -42,15 +42,8 @@ sink_discard=17601 sink_echo=17602
 ulimit -n "$(ulimit -Hn)"
 ((idle + 200 < $(ulimit -n))) || { echo "proxy_bench: ulimit -n $(ulimit -n) is too low for $idle idle connections" >&2; exit 1; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-proxy-bench.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/tests/bench/lib.sh"
+bench_setup proxy-bench
 
 wait_port() {
   local i

@@ -11,15 +11,8 @@ messages=${2:-200000}
 body=${3:-16}
 runs=${4:-3}
 broker=5781 haproxy_port=5782 plain=5783 captured=5784
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-bench.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/tests/bench/lib.sh"
+bench_setup bench
 
 mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null

@@ -28,15 +28,8 @@ broker=5797 listen=17700
 ulimit -n "$(ulimit -Hn)"
 ((conns * 2 + 500 < $(ulimit -n))) || { echo "soak: ulimit -n $(ulimit -n) is too low for $conns connections" >&2; exit 1; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-soak.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/tests/bench/lib.sh"
+bench_setup soak
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # The heap's share of the RSS (RssAnon) and the mapped files' (RssFile + RssShmem: SQLite's
