@@ -51,6 +51,18 @@ public:
         return m_socket.async_write_some(buffers, std::forward<Token>(token));
     }
 
+    // A plain leg's bytes that can move right now, without waiting: one recv or send on the
+    // socket in non-blocking mode, `error` would_block when none can. A busy pass-through
+    // goes on this way and skips a trip through the reactor for every read and write.
+    std::size_t read_now(asio::mutable_buffer buffer, boost::system::error_code& error) {
+        if (!m_socket.non_blocking()) m_socket.non_blocking(true, error);
+        return error ? 0 : m_socket.read_some(buffer, error);
+    }
+    std::size_t write_now(asio::const_buffer buffer, boost::system::error_code& error) {
+        if (!m_socket.non_blocking()) m_socket.non_blocking(true, error);
+        return error ? 0 : m_socket.write_some(buffer, error);
+    }
+
     // Both directions down at the TCP level, without TLS close_notify: the AMQP Close exchange
     // has already ended the conversation, or the session is being dropped. Pending reads and
     // writes complete with an error; the TLS stream stays until the Leg goes.

@@ -314,6 +314,17 @@ awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::st
     co_await write_to(session, true, close);
 }
 
+// What of `bytes` a plain leg takes at once when no other write to it is in progress; the
+// rest is for write_to(). Throws, as a failed async_write would, when the leg is gone.
+amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes) {
+    auto& to = to_client ? s.m_client : s.m_broker;
+    if ((to_client ? s.m_writing_client : s.m_writing_broker) || to.tls()) return bytes;
+    boost::system::error_code error;
+    const auto sent = to.write_now(asio::buffer(bytes.data(), bytes.size()), error);
+    if (error && error != asio::error::would_block) throw boost::system::system_error(error);
+    return bytes.subspan(sent);
+}
+
 awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     auto& s = *session;
     const bool from_client = direction == Direction::client_to_broker;
@@ -322,19 +333,32 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
     // back once the socket is drained (1,000 idle clients cost 13 KiB each instead of 44). A
     // TLS leg keeps its buffer: OpenSSL may hold decrypted bytes the socket no longer shows.
     std::unique_ptr<std::byte[]> buffer;
+    // A plain leg is read with read_now() while bytes keep coming, as HAProxy does: no trip
+    // through the reactor per read. Every kReadsInARow-th read goes through it all the same,
+    // so that a busy session lets the others on its thread have their turn.
+    constexpr int kReadsInARow = 16;
+    int in_a_row = 0;
     try {
         while (true) {
             boost::system::error_code read_error;
-            if (!buffer) {
-                if (!from.tls()) {
-                    co_await from.socket().async_wait(
-                        tcp::socket::wait_read, asio::redirect_error(use_awaitable, read_error));
-                }
-                buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
-            }
             std::size_t n = 0;
-            if (!read_error) {
-                n = co_await from.async_read_some(asio::buffer(buffer.get(), kReadSize),
+            if (!buffer && !from.tls()) {
+                co_await from.socket().async_wait(tcp::socket::wait_read,
+                                                  asio::redirect_error(use_awaitable, read_error));
+            }
+            if (!buffer && !read_error)
+                buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+            const auto into = asio::buffer(buffer.get(), kReadSize);
+            if (!read_error && !from.tls() && ++in_a_row < kReadsInARow) {
+                n = from.read_now(into, read_error);
+                if (read_error == asio::error::would_block) {
+                    buffer.reset();
+                    in_a_row = 0;
+                    continue;
+                }
+            } else if (!read_error) {
+                in_a_row = 0;
+                n = co_await from.async_read_some(into,
                                                   asio::redirect_error(use_awaitable, read_error));
             }
             if (read_error) {
@@ -372,11 +396,8 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 if (s.m_broker_closed) break;
                 continue;
             }
-            co_await write_to(session, !from_client, amqp::ByteView(buffer.get(), n));
-            if (n < kReadSize && !from.tls()) {
-                boost::system::error_code ignored;
-                if (from.socket().available(ignored) == 0) buffer.reset();
-            }
+            const auto rest = write_now(s, !from_client, amqp::ByteView(buffer.get(), n));
+            if (!rest.empty()) co_await write_to(session, !from_client, rest);
             // LIMIT DATA_RATE: the next read from the client waits for its share.
             if (from_client && s.m_limits) co_await pace(s.m_limits, n);
         }
