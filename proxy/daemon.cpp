@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include <unistd.h>
 
@@ -75,13 +74,12 @@ int run_daemon(const DaemonOptions& options) {
         }
     }
     control::ConfigStore store;
-    asio::io_context io(options.threads);
+    IoPool network(options.threads);
     asio::io_context control_io(1);
-    auto network_work = asio::make_work_guard(io);
 
     char hostname[256] = "";
     gethostname(hostname, sizeof hostname - 1);
-    Server server(io, store,
+    Server server(network, store,
                   ServerOptions{options.listen_address,
                                 std::chrono::milliseconds(options.handshake_timeout_ms), hostname,
                                 std::chrono::milliseconds(options.connect_timeout_ms)});
@@ -97,8 +95,7 @@ int run_daemon(const DaemonOptions& options) {
             "exiting: closing " + std::to_string(server.connections().size()) + " sessions");
         asio::co_spawn(control_io, sessions_gone(&server, std::chrono::seconds(3)),
                        [&](std::exception_ptr) {
-                           network_work.reset();
-                           io.stop();
+                           network.stop();
                            control_io.stop();
                        });
     };
@@ -174,14 +171,10 @@ int run_daemon(const DaemonOptions& options) {
         log(LogLevel::info, "signal " + std::to_string(signal));
         server.request_exit();
     });
-    std::vector<std::thread> threads;
-    for (int i = 0; i < options.threads; ++i)
-        threads.emplace_back([&io] { io.run(); });
+    network.start();
     control_io.run();
-    network_work.reset();
-    io.stop();
-    for (auto& t : threads)
-        t.join();
+    network.stop();
+    network.join();
     for (const auto& info : server.captures()) {
         log(LogLevel::info, "capture " + info.options.file + ": " +
                                 std::to_string(info.frames_written) + " frames written, " +

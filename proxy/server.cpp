@@ -46,8 +46,9 @@ bool sampled(std::uint64_t session, double percent) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, control::ConfigStore& config, ServerOptions options)
-    : m_io(io),
+Server::Server(IoPool& pool, control::ConfigStore& config, ServerOptions options)
+    : m_pool(pool),
+      m_io(pool.main()),
       m_config(config),
       m_options(std::move(options)),
       m_server_properties(server_properties()) {}
@@ -78,7 +79,7 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
                         bool proxy_protocol) {
     while (acceptor->is_open()) {
         boost::system::error_code ec;
-        auto socket = co_await acceptor->async_accept(asio::make_strand(server->m_io),
+        auto socket = co_await acceptor->async_accept(server->m_pool.next(),
                                                       asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted) break;
         if (ec) {

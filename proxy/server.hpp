@@ -1,6 +1,6 @@
 // The proxy: listeners, the sessions they accept, routing through the configuration, and the
 // captures that record sessions. It is the control plane's ControlTarget. Network work runs
-// on an io_context with any number of threads; each session is serialized on its own strand.
+// on an IoPool: listeners on its main context, each session on one context of its own.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 
 #include "asio.hpp"
 #include "hostname_mapper.hpp"
+#include "io_pool.hpp"
 #include "lookup_thread.hpp"
 #include "metrics_server.hpp"
 #include "process_usage.hpp"
@@ -36,7 +37,7 @@ struct ServerOptions {
 
 class Server : public SessionEnvironment, public control::ControlTarget {
 public:
-    Server(asio::io_context& io, control::ConfigStore& config, ServerOptions options);
+    Server(IoPool& pool, control::ConfigStore& config, ServerOptions options);
     ~Server() override;
 
     // Records matching sessions that open from now on (CAPTURE START, --capture).
@@ -113,7 +114,8 @@ private:
     control::SessionSample sample(const Session& session);
     std::string metrics_text();
 
-    asio::io_context& m_io;
+    IoPool& m_pool;
+    asio::io_context& m_io;  // m_pool.main()
     control::ConfigStore& m_config;
     control::ConnectionAdmission m_admission{m_config.limits()};
     ServerOptions m_options;

@@ -145,7 +145,7 @@ private:
     Leg m_client;
     Leg m_broker;
     asio::steady_timer m_deadline;
-    // Everything below is used on the session's strand only.
+    // Everything below is used on the session's thread only (its IoPool context).
     // Never expire; cancel() wakes whoever waits on them: a resumed client reader, writers
     // waiting for a side to be free.
     asio::steady_timer m_resume;
@@ -172,7 +172,7 @@ private:
     amqp::FrameScanner m_scan_client;  // used instead of the splitters when nothing records
     amqp::FrameScanner m_scan_broker;
     // The client and where it connected to: the socket's ends, or what a load balancer's
-    // PROXY header says they are. Set on the strand before routing; m_client_address is
+    // PROXY header says they are. Set on the session's thread before routing; m_client_address is
     // written under m_mutex as CONN reads it from the control thread.
     tcp::endpoint m_client_endpoint;
     tcp::endpoint m_client_destination;
@@ -183,7 +183,7 @@ private:
     Counters m_counters;
     // Once admitted (LIMIT): the session's place in its vhost's count, its read pacing.
     std::shared_ptr<SessionLimits> m_limits;
-    mutable std::mutex m_mutex;  // guards the strings below, set on the session's strand
+    mutable std::mutex m_mutex;  // guards the strings below, set on the session's thread
     std::string m_vhost;
     std::string m_backend;
     std::string m_broker_address;

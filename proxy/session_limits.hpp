@@ -2,7 +2,7 @@
 // session was admitted: its place in the vhost's open-connection count (given back when this
 // is destroyed, with the session), and the pacing of its client's reads under DATA_RATE and
 // DATA_RATE_ALARM. Data-rate limits are looked up again whenever LimitConfig changes, so LIMIT
-// applies to running sessions. Used on the session's strand only.
+// applies to running sessions. Used on the session's thread only.
 #pragma once
 
 #include <cstdint>
