@@ -194,7 +194,8 @@ void Session::count_frames(Direction direction, std::uint64_t frames) {
         .fetch_add(frames, std::memory_order_relaxed);
 }
 
-void Session::observe(Direction direction, amqp::FrameType type, std::optional<amqp::MethodId> id) {
+void Session::observe(Direction direction, amqp::FrameType type,
+                      const std::optional<amqp::MethodId>& id) {
     if (type != amqp::FrameType::method) return;
     if (m_graceful && id) {
         const bool close = *id == amqp::ConnectionClose::id;
@@ -240,7 +241,10 @@ std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView byt
         (from_client ? m_scan_client : m_scan_broker)
             .scan(bytes, [this, direction, &frames](const amqp::FrameScanner::Frame& frame) {
                 ++frames;
-                observe(direction, frame.type, frame.method);
+                // Only method frames matter to observe(); the id goes by reference, as a copy
+                // of the optional stalled on store forwarding (perf: 13 % of a 100 B pass-through).
+                if (frame.type == amqp::FrameType::method)
+                    observe(direction, frame.type, frame.method);
             });
     count_frames(direction, frames);
     return error;

@@ -130,7 +130,7 @@ private:
     void count_frames(capture::Direction direction, std::uint64_t frames);
     // Notes the Close exchange (who sent a Connection.Close first).
     void observe(capture::Direction direction, amqp::FrameType type,
-                 std::optional<amqp::MethodId> method);
+                 const std::optional<amqp::MethodId>& method);
     // Records frames the proxy itself sends the client (Start, Tune, Close).
     void record_output(const amqp::Bytes& bytes);
     // Records every complete frame buffered for `direction`; an error for malformed input.
