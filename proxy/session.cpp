@@ -177,8 +177,8 @@ void Session::close_sockets() {
     m_broker.close();
 }
 
-void Session::record(Direction direction, const amqp::FrameView& frame) {
-    m_recorder.frame(direction, frame.type, frame.channel, frame.payload);
+void Session::record(Direction direction, const amqp::FrameView& frame, std::int64_t ts_ns) {
+    m_recorder.frame(direction, frame.type, frame.channel, frame.payload, ts_ns);
     std::optional<amqp::MethodId> method;
     if (frame.type == amqp::FrameType::method) {
         if (const auto id = amqp::peek_method_id(frame.payload)) method = *id;
@@ -220,13 +220,13 @@ void Session::record_output(const amqp::Bytes& bytes) {
     }
 }
 
-std::optional<amqp::Error> Session::drain(Direction direction) {
+std::optional<amqp::Error> Session::drain(Direction direction, std::int64_t ts_ns) {
     auto& splitter = direction == Direction::client_to_broker ? m_from_client : m_from_broker;
     while (true) {
         auto frame = splitter.next();
         if (!frame) return frame.error();
         if (!*frame) return std::nullopt;
-        record(direction, **frame);
+        record(direction, **frame, ts_ns);
     }
 }
 
@@ -234,7 +234,8 @@ std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView byt
     const bool from_client = direction == Direction::client_to_broker;
     if (m_recorder.recording()) {
         (from_client ? m_from_client : m_from_broker).feed(bytes);
-        return drain(direction);
+        // The frames of one read arrived together: one clock reading for all of them.
+        return drain(direction, capture::now_ns());
     }
     std::uint64_t frames = 0;  // one atomic add per read, not per frame
     auto error =

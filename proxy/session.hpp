@@ -125,7 +125,8 @@ private:
 
     void close_sockets();
     // Records a frame, then observe()s it.
-    void record(capture::Direction direction, const amqp::FrameView& frame);
+    // `ts_ns` 0: now.
+    void record(capture::Direction direction, const amqp::FrameView& frame, std::int64_t ts_ns = 0);
     // Adds to the frame counters, once the handshake is done.
     void count_frames(capture::Direction direction, std::uint64_t frames);
     // Notes the Close exchange (who sent a Connection.Close first).
@@ -134,7 +135,7 @@ private:
     // Records frames the proxy itself sends the client (Start, Tune, Close).
     void record_output(const amqp::Bytes& bytes);
     // Records every complete frame buffered for `direction`; an error for malformed input.
-    std::optional<amqp::Error> drain(capture::Direction direction);
+    std::optional<amqp::Error> drain(capture::Direction direction, std::int64_t ts_ns = 0);
     // After the handshake: bytes read from one side. A recorded session splits them into
     // frames (copies, for the captures); an unrecorded one only scans them (no copy).
     std::optional<amqp::Error> take(capture::Direction direction, amqp::ByteView bytes);

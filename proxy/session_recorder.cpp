@@ -3,14 +3,15 @@
 namespace amqpprox::proxy {
 
 void SessionRecorder::frame(capture::Direction direction, amqp::FrameType type,
-                            std::uint16_t channel, amqp::ByteView payload) {
+                            std::uint16_t channel, amqp::ByteView payload, std::int64_t ts_ns) {
+    if (ts_ns == 0) ts_ns = capture::now_ns();
     if (!m_chosen) {
-        m_held.push_back({direction, type, channel, amqp::Bytes(payload.begin(), payload.end()),
-                          capture::now_ns()});
+        m_held.push_back(
+            {direction, type, channel, amqp::Bytes(payload.begin(), payload.end()), ts_ns});
         return;
     }
     for (const auto& writer : m_writers) {
-        writer->record_frame(m_start.id, direction, type, channel, payload);
+        writer->record_frame(m_start.id, direction, type, channel, payload, ts_ns);
     }
 }
 

@@ -14,8 +14,9 @@ class SessionRecorder {
 public:
     explicit SessionRecorder(capture::SessionStart start) : m_start(std::move(start)) {}
 
+    // `ts_ns` 0: now.
     void frame(capture::Direction direction, amqp::FrameType type, std::uint16_t channel,
-               amqp::ByteView payload);
+               amqp::ByteView payload, std::int64_t ts_ns = 0);
     // The captures that record this session (possibly none); held frames are written now.
     void choose(std::vector<std::shared_ptr<capture::CaptureWriter>> writers,
                 const std::string& backend, const std::string& backend_address,
