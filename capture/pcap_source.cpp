@@ -422,7 +422,7 @@ PcapImportStats read_mapped(pcap::MappedPcap& file, SinkRelay& relay,
             relay.settled(ts);
         }
         if (options.progress && sessions.stats().packets % 4096 == 0)
-            options.progress(file.size() * sessions.stats().packets / file.packets(), file.size());
+            options.progress(file.offset(), file.size());
     }
     sessions.finish(last_ts_ns);
     return sessions.stats();
@@ -435,8 +435,10 @@ tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
     const std::function<void(std::int64_t ts_ns)>& settled) {
     auto file = pcap::MappedPcap::open(path);
     if (!file) return tl::unexpected(file.error());
-    // Two threads: this one feeds the sink, a second reads and reassembles the packets.
-    SinkRelay relay;
+    // Two threads: a second one reads and reassembles the packets while this one checks the
+    // whole file (nothing may reach the sink before that verdict), then feeds the sink. The
+    // reader runs ahead meanwhile by up to 128 batches (about a tenth of a second of reading).
+    SinkRelay relay(128);
     PcapImportStats stats;
     std::exception_ptr failure;
     std::thread reader([&] {
@@ -447,11 +449,18 @@ tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
         }
         relay.close();
     });
-    try {
-        relay.replay(sink, settled);
-    } catch (...) {
+    auto stop = [&] {
         relay.abort();
         reader.join();
+    };
+    try {
+        if (auto checked = file->check(); !checked) {
+            stop();
+            return tl::unexpected(path + ": " + checked.error());
+        }
+        relay.replay(sink, settled);
+    } catch (...) {
+        stop();
         throw;
     }
     reader.join();

@@ -9,7 +9,8 @@ void SinkRelay::Batch::clear() {
     gaps.clear();
 }
 
-SinkRelay::SinkRelay() : m_filling(std::make_unique<Batch>()) {
+SinkRelay::SinkRelay(std::size_t max_batches)
+    : m_max_batches(max_batches), m_filling(std::make_unique<Batch>()) {
     m_filling->events.reserve(kBatchEvents);
     m_filling->bytes.reserve(kBatchBytes);
 }
@@ -60,7 +61,7 @@ void SinkRelay::submit() {
     std::unique_ptr<Batch> next;
     {
         std::unique_lock lock(m_mutex);
-        m_changed.wait(lock, [this] { return m_queue.size() < kMaxQueued || m_aborted; });
+        m_changed.wait(lock, [this] { return m_queue.size() < m_max_batches || m_aborted; });
         if (m_aborted) {
             m_filling->clear();
             return;

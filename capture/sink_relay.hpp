@@ -17,7 +17,9 @@ namespace amqpprox::capture {
 
 class SinkRelay final : public PcapSessionSink {
 public:
-    SinkRelay();
+    // At most `max_batches` full batches wait for the consumer (each up to 4,096 calls and
+    // 1 MiB of payload): what the producer may run ahead by.
+    explicit SinkRelay(std::size_t max_batches = 8);
     ~SinkRelay() override;
     SinkRelay(const SinkRelay&) = delete;
     SinkRelay& operator=(const SinkRelay&) = delete;
@@ -59,11 +61,11 @@ private:
     };
     static constexpr std::size_t kBatchEvents = 4096;
     static constexpr std::size_t kBatchBytes = 1u << 20;
-    static constexpr std::size_t kMaxQueued = 8;  // batches in flight: bounds the memory
 
     void push(const Event& event);
     void submit();
 
+    const std::size_t m_max_batches;
     std::unique_ptr<Batch> m_filling;
     std::mutex m_mutex;
     std::condition_variable m_changed;
