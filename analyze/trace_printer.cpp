@@ -55,6 +55,19 @@ void TracePrinter::frame(std::string& out, std::string_view session, const Trace
     out += "  ch";
     append_number(out, f.channel);
     out += "  ";
+    if (f.type == amqp::FrameType::body && m_options.body_preview == 0) {
+        // describe()'s body line without its temporary strings: bodies are most frames.
+        out += "Content-Body ";
+        append_number(out, f.size);
+        out += " bytes";
+        if (f.payload.size() < f.size) {
+            out += " (";
+            append_number(out, f.payload.size());
+            out += " stored)";
+        }
+        out += '\n';
+        return;
+    }
     if (auto line = describe(frame, text_options)) {
         out += *line;
         out += '\n';
