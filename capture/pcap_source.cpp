@@ -437,8 +437,9 @@ tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
     if (!file) return tl::unexpected(file.error());
     // Two threads: a second one reads and reassembles the packets while this one checks the
     // whole file (nothing may reach the sink before that verdict), then feeds the sink. The
-    // reader runs ahead meanwhile by up to 128 batches (about a tenth of a second of reading).
-    SinkRelay relay(128);
+    // reader runs ahead meanwhile by up to 24 batches: it is not the slower of the two, so more
+    // would only hold memory.
+    SinkRelay relay(24);
     PcapImportStats stats;
     std::exception_ptr failure;
     std::thread reader([&] {

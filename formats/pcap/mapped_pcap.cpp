@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::uint64_t kFileHeader = 24;
 constexpr std::uint64_t kRecordHeader = 16;
-constexpr std::uint64_t kReleaseStep = std::uint64_t{64} << 20;
+constexpr std::uint64_t kReleaseStep = std::uint64_t{16} << 20;
 
 std::uint32_t swap32(std::uint32_t v) {
     return __builtin_bswap32(v);
