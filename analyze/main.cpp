@@ -13,6 +13,7 @@
 #include "analyze/inputs.hpp"
 #include "analyze/pcap_export.hpp"
 #include "analyze/pcap_import.hpp"
+#include "analyze/pcap_trace.hpp"
 #include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
@@ -257,10 +258,23 @@ int main(int argc, char** argv) {
                                   {.format = sessions_common.format}, std::cout, std::cerr);
         }
         if (trace_cmd->parsed()) {
-            auto prepared = prepare(trace_common);
-            if (!prepared) return kExitBadInput;
             trace.format = trace_common.format;
             trace.idle_exit = std::chrono::milliseconds(idle_exit_ms);
+            if (can_trace_pcap_directly(trace_common.inputs, trace_common.selection, trace)) {
+                auto selection = make_selection(trace_common.selection, InputSet{});
+                if (!selection) {
+                    std::cerr << "amqp-analyze: " << selection.error() << '\n';
+                    return kExitBadInput;
+                }
+                amqpprox::capture::PcapImportOptions pcap;
+                pcap.ports.insert(pcap.ports.end(), trace_common.ports.begin(),
+                                  trace_common.ports.end());
+                if (const auto status = trace_pcap_directly(
+                        trace_common.inputs.front(), pcap, *selection, trace, std::cout, std::cerr))
+                    return *status;
+            }
+            auto prepared = prepare(trace_common);
+            if (!prepared) return kExitBadInput;
             return print_trace(prepared->first, prepared->second, trace, std::cout, std::cerr);
         }
         if (stats_cmd->parsed()) {

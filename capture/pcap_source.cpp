@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
+#include "capture/sink_relay.hpp"
 #include "formats/amqp/frame.hpp"
 #include "formats/amqp/protocol_header.hpp"
+#include "formats/pcap/mapped_pcap.hpp"
 #include "formats/pcap/packet_decoder.hpp"
 #include "formats/pcap/pcap_file.hpp"
 #include "formats/pcap/tcp_reassembler.hpp"
@@ -65,8 +69,20 @@ struct Connection {
 
 class AmqpSessions final : public pcap::TcpStreamSink {
 public:
-    AmqpSessions(CaptureWriter& writer, const PcapImportOptions& options, PcapImportStats& stats)
-        : m_writer(writer), m_options(options), m_stats(stats) {}
+    AmqpSessions(PcapSessionSink& sink, const PcapImportOptions& options, PcapImportStats& stats)
+        : m_sink(sink), m_options(options), m_stats(stats) {}
+
+    // Held bytes are given out later with the timestamp they arrived with.
+    std::optional<std::int64_t> earliest_held_ts() const {
+        std::optional<std::int64_t> earliest;
+        for (const auto& [id, c] : m_connections) {
+            for (const auto& d : c.sides) {
+                if (!d.held.empty() && (!earliest || d.held_ts_ns < *earliest))
+                    earliest = d.held_ts_ns;
+            }
+        }
+        return earliest;
+    }
 
     void on_open(const pcap::ConnectionInfo& info) override {
         ++m_stats.connections;
@@ -122,7 +138,7 @@ public:
                 std::uint64_t left = d.held.size() + (d.splitter ? d.splitter->buffered() : 0);
                 if (left > 0) gap(c, side, close.ts_ns, left);  // a frame cut off at the end
             }
-            m_writer.end_session(c.info.id, close.ts_ns);
+            m_sink.end_session(c.info.id, close.ts_ns);
         }
         m_connections.erase(it);
     }
@@ -172,10 +188,10 @@ private:
         ++m_stats.sessions;
         const auto& client_end = client == Side::originator ? c.info.originator : c.info.responder;
         const auto& server_end = client == Side::originator ? c.info.responder : c.info.originator;
-        m_writer.start_session({.id = c.info.id,
-                                .start_ns = c.info.ts_ns,
-                                .client_address = client_end.to_string(),
-                                .backend_address = server_end.to_string()});
+        m_sink.start_session({.id = c.info.id,
+                              .start_ns = c.info.ts_ns,
+                              .client_address = client_end.to_string(),
+                              .backend_address = server_end.to_string()});
         for (const auto side : {Side::originator, Side::responder}) {
             auto& d = c.sides[static_cast<std::size_t>(index(side))];
             if (saw_header && side == client) {
@@ -203,7 +219,7 @@ private:
             resync(c, side, ts_ns, false);
             return;
         }
-        d.splitter->feed(bytes);
+        d.splitter->feed_view(bytes);  // drain() reads it to the end while `bytes` is valid
         drain(c, side, ts_ns);
     }
 
@@ -224,8 +240,7 @@ private:
             }
             if (!*frame) return;
             const auto& f = **frame;
-            m_writer.record_frame(c.info.id, direction(c, side), f.type, f.channel, f.payload,
-                                  ts_ns);
+            m_sink.frame(c.info.id, direction(c, side), f.type, f.channel, f.payload, ts_ns);
             ++m_stats.frames;
         }
     }
@@ -254,21 +269,88 @@ private:
         if (bytes == 0) return;
         ++m_stats.gaps;
         m_stats.gap_bytes += bytes;
-        m_writer.record_gap({.session = c.info.id,
-                             .ts_ns = ts_ns,
-                             .direction = direction(c, side),
-                             .frames = 0,
-                             .bytes = bytes,
-                             .reason = GapReason::missing_bytes});
+        m_sink.gap({.session = c.info.id,
+                    .ts_ns = ts_ns,
+                    .direction = direction(c, side),
+                    .frames = 0,
+                    .bytes = bytes,
+                    .reason = GapReason::missing_bytes});
     }
 
-    CaptureWriter& m_writer;
+    PcapSessionSink& m_sink;
     const PcapImportOptions& m_options;
     PcapImportStats& m_stats;
     std::map<pcap::ConnectionId, Connection> m_connections;
 };
 
+// import_pcap's sink: everything into a capture writer.
+class WriterSink final : public PcapSessionSink {
+public:
+    explicit WriterSink(CaptureWriter& writer) : m_writer(writer) {}
+    void start_session(const SessionStart& start) override { m_writer.start_session(start); }
+    void frame(SessionId session, Direction direction, amqp::FrameType type, std::uint16_t channel,
+               amqp::ByteView payload, std::int64_t ts_ns) override {
+        m_writer.record_frame(session, direction, type, channel, payload, ts_ns);
+    }
+    void gap(const Gap& gap) override { m_writer.record_gap(gap); }
+    void end_session(SessionId session, std::int64_t ts_ns) override {
+        m_writer.end_session(session, ts_ns);
+    }
+
+private:
+    CaptureWriter& m_writer;
+};
+
 }  // namespace
+
+struct PcapSessions::Parts {
+    Parts(PcapSessionSink& sink, const PcapImportOptions& options)
+        : sessions(sink, options, stats), reassembler(sessions) {}
+    PcapImportStats stats;
+    AmqpSessions sessions;
+    pcap::TcpReassembler reassembler;
+    pcap::PacketDecoder decoder;
+};
+
+PcapSessions::PcapSessions(PcapSessionSink& sink, const PcapImportOptions& options)
+    : m_parts(std::make_unique<Parts>(sink, options)) {}
+
+PcapSessions::~PcapSessions() = default;
+
+void PcapSessions::add(std::int64_t ts_ns, std::uint32_t link_type, amqp::ByteView bytes) {
+    auto& p = *m_parts;
+    ++p.stats.packets;
+    auto decoded = p.decoder.decode(ts_ns, link_type, bytes);
+    if (!decoded) {
+        ++p.stats.bad_packets;
+        return;
+    }
+    if (decoded->kind == pcap::PacketKind::tcp)
+        p.reassembler.add(ts_ns, decoded->src, decoded->dst, decoded->tcp);
+}
+
+void PcapSessions::finish(std::int64_t ts_ns) {
+    m_parts->reassembler.finish(ts_ns);
+}
+
+std::optional<std::int64_t> PcapSessions::earliest_held_ts() const {
+    auto a = m_parts->reassembler.earliest_pending_ts();
+    auto b = m_parts->sessions.earliest_held_ts();
+    if (a && b) return std::min(*a, *b);
+    return a ? a : b;
+}
+
+std::size_t PcapSessions::open_connections() const {
+    return m_parts->reassembler.open_connections();
+}
+
+const PcapImportStats& PcapSessions::stats() const {
+    return m_parts->stats;
+}
+
+PcapImportStats& PcapSessions::stats() {
+    return m_parts->stats;
+}
 
 bool looks_like_packet_capture(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -291,34 +373,99 @@ bool looks_like_packet_capture(const std::string& path) {
 tl::expected<PcapImportStats, std::string> import_pcap(const std::string& path,
                                                        CaptureWriter& writer,
                                                        const PcapImportOptions& options) {
+    WriterSink sink(writer);
+    return read_pcap_sessions(path, sink, options);
+}
+
+tl::expected<PcapImportStats, std::string> read_pcap_sessions(const std::string& path,
+                                                              PcapSessionSink& sink,
+                                                              const PcapImportOptions& options) {
     auto file = pcap::PcapFile::open(path);
     if (!file) return tl::unexpected(file.error().message);
-    PcapImportStats stats;
-    AmqpSessions sessions(writer, options, stats);
-    pcap::TcpReassembler reassembler(sessions);
-    pcap::PacketDecoder decoder;
+    PcapSessions sessions(sink, options);
     std::int64_t last_ts_ns = 0;
     while (true) {
         auto packet = file->next();
         if (!packet) {
-            stats.file_error = packet.error().message;
+            sessions.stats().file_error = packet.error().message;
             break;
         }
         if (!*packet) break;
-        ++stats.packets;
         last_ts_ns = (*packet)->ts_ns;
-        if (options.progress && stats.packets % 4096 == 0) {
+        sessions.add((*packet)->ts_ns, (*packet)->link_type, (*packet)->bytes);
+        if (options.progress && sessions.stats().packets % 4096 == 0) {
             if (const auto at = file->progress()) options.progress(at->read, at->total);
         }
-        auto decoded = decoder.decode((*packet)->ts_ns, (*packet)->link_type, (*packet)->bytes);
-        if (!decoded) {
-            ++stats.bad_packets;
-            continue;
-        }
-        if (decoded->kind == pcap::PacketKind::tcp)
-            reassembler.add((*packet)->ts_ns, decoded->src, decoded->dst, decoded->tcp);
     }
-    reassembler.finish(last_ts_ns);
+    sessions.finish(last_ts_ns);
+    return sessions.stats();
+}
+
+namespace {
+
+// The reading half of stream_pcap_sessions, on its own thread.
+PcapImportStats read_mapped(pcap::MappedPcap& file, SinkRelay& relay,
+                            const PcapImportOptions& options) {
+    PcapSessions sessions(relay, options);
+    std::int64_t last_ts_ns = 0;
+    // Finding the time that has settled walks the open connections: done every few packets,
+    // it lags a little and costs little.
+    std::uint64_t countdown = 0;
+    while (const auto packet = file.next()) {
+        last_ts_ns = packet->ts_ns;
+        sessions.add(packet->ts_ns, packet->link_type, packet->bytes);
+        if (countdown-- == 0) {
+            countdown = 64 + sessions.open_connections();
+            // Later packets are no earlier than this one (the file was checked for that).
+            auto ts = packet->ts_ns;
+            if (const auto held = sessions.earliest_held_ts()) ts = std::min(ts, *held);
+            relay.settled(ts);
+        }
+        if (options.progress && sessions.stats().packets % 4096 == 0)
+            options.progress(file.offset(), file.size());
+    }
+    sessions.finish(last_ts_ns);
+    return sessions.stats();
+}
+
+}  // namespace
+
+tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
+    const std::string& path, PcapSessionSink& sink, const PcapImportOptions& options,
+    const std::function<void(std::int64_t ts_ns)>& settled) {
+    auto file = pcap::MappedPcap::open(path);
+    if (!file) return tl::unexpected(file.error());
+    // Two threads: a second one reads and reassembles the packets while this one checks the
+    // whole file (nothing may reach the sink before that verdict), then feeds the sink. The
+    // reader runs ahead meanwhile by up to 24 batches: it is not the slower of the two, so more
+    // would only hold memory.
+    SinkRelay relay(24);
+    PcapImportStats stats;
+    std::exception_ptr failure;
+    std::thread reader([&] {
+        try {
+            stats = read_mapped(*file, relay, options);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        relay.close();
+    });
+    auto stop = [&] {
+        relay.abort();
+        reader.join();
+    };
+    try {
+        if (auto checked = file->check(); !checked) {
+            stop();
+            return tl::unexpected(path + ": " + checked.error());
+        }
+        relay.replay(sink, settled);
+    } catch (...) {
+        stop();
+        throw;
+    }
+    reader.join();
+    if (failure) std::rethrow_exception(failure);
     return stats;
 }
 

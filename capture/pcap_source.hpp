@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,62 @@ struct PcapImportStats {
     std::uint64_t gap_bytes = 0;
     std::string file_error;  // the file ended early or could not be read to its end
 };
+
+// Where the sessions found in packets go, in the order they are found. A frame carries the
+// timestamp of the packet that completed it and a gap that of where the bytes went missing,
+// so consecutive calls are not always in time order (a capture's time order sorts them).
+class PcapSessionSink {
+public:
+    virtual ~PcapSessionSink() = default;
+    virtual void start_session(const SessionStart& start) = 0;
+    // `payload` is valid during the call only.
+    virtual void frame(SessionId session, Direction direction, amqp::FrameType type,
+                       std::uint16_t channel, amqp::ByteView payload, std::int64_t ts_ns) = 0;
+    virtual void gap(const Gap& gap) = 0;
+    virtual void end_session(SessionId session, std::int64_t ts_ns) = 0;
+};
+
+// Packets in, AMQP sessions out to a sink: link and IP decoding, TCP reassembly, AMQP
+// detection and framing. For callers that read packets their own way.
+class PcapSessions {
+public:
+    PcapSessions(PcapSessionSink& sink, const PcapImportOptions& options);
+    ~PcapSessions();
+    PcapSessions(const PcapSessions&) = delete;
+    PcapSessions& operator=(const PcapSessions&) = delete;
+
+    // One packet, in capture order; `link_type` as pcap_datalink() names it.
+    void add(std::int64_t ts_ns, std::uint32_t link_type, amqp::ByteView bytes);
+    // The end of the packets: what is still open is closed (and its missing bytes reported).
+    void finish(std::int64_t ts_ns);
+
+    // The earliest timestamp of bytes held back (out of order, or not yet known to be AMQP):
+    // what comes out later may carry it, even after events with later timestamps. Walks every
+    // open connection: call it now and then, not per packet.
+    std::optional<std::int64_t> earliest_held_ts() const;
+    std::size_t open_connections() const;
+
+    const PcapImportStats& stats() const;
+    PcapImportStats& stats();
+
+private:
+    struct Parts;
+    std::unique_ptr<Parts> m_parts;
+};
+
+// Reads `path` ("-": stdin) through libpcap into `sink`. An error only when the file cannot
+// be read at all; a file cut short gives what it holds, with `file_error` set.
+tl::expected<PcapImportStats, std::string> read_pcap_sessions(
+    const std::string& path, PcapSessionSink& sink, const PcapImportOptions& options = {});
+
+// For a reader that prints in time order as it goes: a classic pcap file that is whole and
+// whose timestamps never go back (pcap::MappedPcap checks that before anything is read) goes
+// into `sink` without copies of its packets, and `settled(ts)` is called now and then: every
+// frame and gap still to come has a timestamp of at least `ts`. An error (why) when the file
+// is not such a file; nothing has reached the sink then, so the caller can read it otherwise.
+tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
+    const std::string& path, PcapSessionSink& sink, const PcapImportOptions& options,
+    const std::function<void(std::int64_t ts_ns)>& settled);
 
 // Reads `path` ("-": stdin) and writes its AMQP sessions into `writer`. An error only when
 // the file cannot be read at all; a file cut short still gives what it holds, with

@@ -63,6 +63,7 @@ void encode_frame(FrameType type, std::uint16_t channel, ByteView payload, Bytes
 }
 
 void FrameSplitter::feed(ByteView chunk) {
+    absorb_view();
     // Drop what was returned already, so the buffer holds at most one partial frame plus
     // the new chunk.
     if (m_read > 0) {
@@ -72,9 +73,23 @@ void FrameSplitter::feed(ByteView chunk) {
     m_buffer.insert(m_buffer.end(), chunk.begin(), chunk.end());
 }
 
-Result<std::optional<FrameView>> FrameSplitter::next() {
-    if (m_error) return tl::unexpected(*m_error);
-    const ByteView pending = ByteView(m_buffer).subspan(m_read);
+void FrameSplitter::feed_view(ByteView chunk) {
+    absorb_view();
+    m_view = chunk;
+    m_view_read = 0;
+}
+
+void FrameSplitter::absorb_view() {
+    if (m_view_read < m_view.size()) {
+        const auto rest = m_view.subspan(m_view_read);
+        m_buffer.insert(m_buffer.end(), rest.begin(), rest.end());
+    }
+    m_view = {};
+    m_view_read = 0;
+}
+
+Result<std::optional<FrameView>> FrameSplitter::parse(ByteView pending, std::size_t& used) {
+    used = 0;
     if (m_expect_header) {
         auto header = parse_protocol_header(pending);
         if (!header) {
@@ -86,7 +101,7 @@ Result<std::optional<FrameView>> FrameSplitter::next() {
         m_expect_header = false;
         const FrameView frame{FrameType::protocol_header, 0, pending.first(kProtocolHeaderSize),
                               m_offset};
-        m_read += kProtocolHeaderSize;
+        used = kProtocolHeaderSize;
         m_offset += kProtocolHeaderSize;
         return frame;
     }
@@ -96,9 +111,51 @@ Result<std::optional<FrameView>> FrameSplitter::next() {
         return tl::unexpected(*m_error);
     }
     if (*frame) {
-        m_read += (*frame)->wire_size();
-        m_offset += (*frame)->wire_size();
+        used = (*frame)->wire_size();
+        m_offset += used;
     }
+    return frame;
+}
+
+std::size_t FrameSplitter::missing(ByteView pending) const {
+    if (m_expect_header) return kProtocolHeaderSize - pending.size();
+    if (pending.size() < kFrameHeaderSize) return kFrameHeaderSize - pending.size();
+    Reader r(pending.subspan(3, 4));
+    return std::uint64_t{r.u32()} + kFrameOverhead - pending.size();
+}
+
+Result<std::optional<FrameView>> FrameSplitter::next() {
+    if (m_error) return tl::unexpected(*m_error);
+    std::size_t used = 0;
+    // A frame begun in an earlier chunk: only the bytes it lacks are copied from the view.
+    while (m_read < m_buffer.size() && m_view_read < m_view.size()) {
+        auto frame = parse(ByteView(m_buffer).subspan(m_read), used);
+        if (!frame || *frame) {
+            m_read += used;
+            if (!frame) absorb_view();
+            return frame;
+        }
+        const auto take =
+            std::min(missing(ByteView(m_buffer).subspan(m_read)), m_view.size() - m_view_read);
+        const auto piece = m_view.subspan(m_view_read, take);
+        m_buffer.insert(m_buffer.end(), piece.begin(), piece.end());
+        m_view_read += take;
+    }
+    if (m_view_read < m_view.size()) {
+        // Everything buffered has been returned: read the view in place.
+        m_buffer.clear();
+        m_read = 0;
+        const auto rest = m_view.subspan(m_view_read);
+        auto frame = parse(rest, used);
+        if (frame && *frame) {
+            m_view_read += used;
+            return frame;
+        }
+        absorb_view();  // an error, or a frame the next chunk completes
+        return frame;
+    }
+    auto frame = parse(ByteView(m_buffer).subspan(m_read), used);
+    m_read += used;
     return frame;
 }
 

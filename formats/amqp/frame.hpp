@@ -55,21 +55,39 @@ public:
 
     // Appends bytes. Views returned by earlier next() calls become invalid.
     void feed(ByteView chunk);
-    // The next complete frame, or nullopt when more bytes are needed.
+    // Takes bytes without copying them: frames wholly inside `chunk` come back as views into
+    // it, and only a frame cut by its end is copied. `chunk` must stay valid until next() has
+    // returned nullopt or an error. For readers that get one large chunk at a time (a pcap's
+    // reassembled segments) and would otherwise copy every byte once more.
+    void feed_view(ByteView chunk);
+    // The next complete frame, or nullopt when more bytes are needed. After feed_view, the
+    // view of the frame returned before becomes invalid.
     Result<std::optional<FrameView>> next();
 
     // After Connection.Tune-Ok: the limit both peers agreed (0 = none).
     void set_frame_max(std::uint32_t frame_max) { m_frame_max = frame_max; }
     std::uint32_t frame_max() const { return m_frame_max; }
     // Bytes fed but not yet returned as frames.
-    std::size_t buffered() const { return m_buffer.size() - m_read; }
+    std::size_t buffered() const {
+        return m_buffer.size() - m_read + (m_view.size() - m_view_read);
+    }
+    // Those bytes (after next() returned nullopt or an error, they are all in one piece).
     ByteView pending() const { return ByteView(m_buffer).subspan(m_read); }
     // Stream offset of the next byte next() will look at.
     std::uint64_t offset() const { return m_offset; }
 
 private:
+    // The frame at the start of `pending`; `used` gets its size on the wire.
+    Result<std::optional<FrameView>> parse(ByteView pending, std::size_t& used);
+    // Bytes still missing from the incomplete frame at the start of `pending`.
+    std::size_t missing(ByteView pending) const;
+    // The unread part of a fed view goes into the buffer (before it stops being valid).
+    void absorb_view();
+
     Bytes m_buffer;
     std::size_t m_read = 0;  // bytes of m_buffer already returned as frames
+    ByteView m_view;         // from feed_view, read in place after the buffer's bytes
+    std::size_t m_view_read = 0;
     std::uint64_t m_offset = 0;
     bool m_expect_header;
     std::uint32_t m_frame_max;

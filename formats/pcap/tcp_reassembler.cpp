@@ -1,6 +1,7 @@
 #include "tcp_reassembler.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace amqpprox::pcap {
@@ -40,6 +41,23 @@ std::string_view to_string(CloseReason reason) {
             return "evicted";
     }
     return "unknown";
+}
+
+std::size_t TcpReassembler::KeyHash::operator()(const Key& key) const {
+    // FNV-1a over both ends' addresses and ports.
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint64_t v) {
+        h ^= v;
+        h *= 1099511628211ull;
+    };
+    for (const Endpoint* end : {&key.first, &key.second}) {
+        std::uint64_t words[2] = {};
+        std::memcpy(words, end->address.bytes.data(), sizeof words);
+        mix(words[0]);
+        mix(words[1]);
+        mix(std::uint64_t{end->port} << 1 | (end->address.v6 ? 1u : 0u));
+    }
+    return static_cast<std::size_t>(h ^ (h >> 29));
 }
 
 std::int64_t TcpReassembler::HalfStream::position(std::uint32_t seq) const {
@@ -107,6 +125,18 @@ void TcpReassembler::add(std::int64_t ts_ns, const IpAddress& src_ip, const IpAd
     if (connection.halves[0].fin && connection.halves[1].fin) {
         close(it, ts_ns, CloseReason::fin, connection.first_fin);
     }
+}
+
+std::optional<std::int64_t> TcpReassembler::earliest_pending_ts() const {
+    std::optional<std::int64_t> earliest;
+    for (const auto& [key, connection] : m_connections) {
+        for (const auto& half : connection.halves) {
+            for (const auto& [position, pending] : half.pending) {
+                if (!earliest || pending.ts_ns < *earliest) earliest = pending.ts_ns;
+            }
+        }
+    }
+    return earliest;
 }
 
 void TcpReassembler::finish(std::int64_t ts_ns) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "formats/amqp/bytes.hpp"
@@ -104,6 +105,10 @@ public:
     void finish(std::int64_t ts_ns);
 
     std::size_t open_connections() const { return m_connections.size(); }
+    // The earliest timestamp of out-of-order bytes held back: they are delivered later with
+    // that timestamp, so a consumer that sorts by time must not pass it yet. nullopt: none.
+    // Walks every open connection: call it now and then, not per segment.
+    std::optional<std::int64_t> earliest_pending_ts() const;
     const ReassemblyStats& stats() const { return m_stats; }
 
 private:
@@ -131,7 +136,13 @@ private:
         std::int64_t last_ts_ns = 0;
     };
     using Key = std::pair<Endpoint, Endpoint>;  // ordered: lower endpoint first
-    using Iterator = std::map<Key, Connection>::iterator;
+    // Every segment looks its connection up: a hash, not a tree of address comparisons.
+    // Nothing depends on the order of the table (finish() and eviction sort by id).
+    struct KeyHash {
+        std::size_t operator()(const Key& key) const;
+    };
+    using Table = std::unordered_map<Key, Connection, KeyHash>;
+    using Iterator = Table::iterator;
 
     Iterator open(const Key& key, std::int64_t ts_ns, const Endpoint& src, const Endpoint& dst,
                   const TcpSegment& segment);
@@ -145,7 +156,7 @@ private:
 
     TcpStreamSink& m_sink;
     ReassemblyLimits m_limits;
-    std::map<Key, Connection> m_connections;
+    Table m_connections;
     ConnectionId m_last_id = 0;
     ReassemblyStats m_stats;
 };

@@ -27,6 +27,33 @@ std::string format_utc_ns(std::int64_t ns, int digits) {
     return buf;
 }
 
+void UtcMicrosFormatter::append(std::string& out, std::int64_t ns) {
+    auto micros = ns / 1000;
+    if (ns % 1000 < 0) --micros;  // floor, as format_utc_ns
+    auto second = micros / 1'000'000;
+    auto fraction = micros % 1'000'000;
+    if (fraction < 0) {
+        fraction += 1'000'000;
+        --second;
+    }
+    if (second != m_second) {
+        auto seconds = static_cast<std::time_t>(second);
+        std::tm tm{};
+        gmtime_r(&seconds, &tm);
+        m_prefix_size = std::strftime(m_prefix, sizeof m_prefix - 1, "%Y-%m-%dT%H:%M:%S", &tm);
+        m_prefix[m_prefix_size++] = '.';
+        m_second = second;
+    }
+    char digits[8];
+    for (int i = 5; i >= 0; --i) {
+        digits[i] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+    }
+    digits[6] = 'Z';
+    out.append(m_prefix, m_prefix_size);
+    out.append(digits, 7);
+}
+
 std::string format_duration_ns(std::int64_t ns) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(ns) / 1e9);
