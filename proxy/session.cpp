@@ -233,7 +233,8 @@ std::optional<amqp::Error> Session::drain(Direction direction, std::int64_t ts_n
 std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView bytes) {
     const bool from_client = direction == Direction::client_to_broker;
     if (m_recorder.recording()) {
-        (from_client ? m_from_client : m_from_broker).feed(bytes);
+        // Not copied: drain() takes every frame before the read buffer is used again.
+        (from_client ? m_from_client : m_from_broker).feed_view(bytes);
         // The frames of one read arrived together: one clock reading for all of them.
         return drain(direction, capture::now_ns());
     }

@@ -57,8 +57,8 @@ public:
     void feed(ByteView chunk);
     // Takes bytes without copying them: frames wholly inside `chunk` come back as views into
     // it, and only a frame cut by its end is copied. `chunk` must stay valid until next() has
-    // returned nullopt or an error. For readers that get one large chunk at a time (a pcap's
-    // reassembled segments) and would otherwise copy every byte once more.
+    // returned nullopt or an error. For readers that take every frame of a chunk at once (a
+    // pcap's reassembled segments, a recording proxy's reads) and would otherwise copy them.
     void feed_view(ByteView chunk);
     // The next complete frame, or nullopt when more bytes are needed. After feed_view, the
     // view of the frame returned before becomes invalid.
