@@ -56,6 +56,11 @@ int run_import(const ImportOptions& options, std::ostream& out, std::ostream& er
     }
     if (stats->bad_packets > 0)
         err << "amqp-analyze: " << stats->bad_packets << " packet(s) could not be parsed\n";
+    if (stats->cut_packets > 0) {
+        err << "amqp-analyze: " << stats->cut_packets
+            << " packet(s) cut short by the capture's snap length: their missing bytes are gaps"
+               " (capture with tcpdump -s 0 to keep them)\n";
+    }
     if (!stats->file_error.empty()) {
         err << "amqp-analyze: " << stats->file_error << "; the capture holds what came before\n";
         return kExitBadInput;

@@ -325,8 +325,10 @@ void PcapSessions::add(std::int64_t ts_ns, std::uint32_t link_type, amqp::ByteVi
         ++p.stats.bad_packets;
         return;
     }
-    if (decoded->kind == pcap::PacketKind::tcp)
+    if (decoded->kind == pcap::PacketKind::tcp) {
+        if (decoded->tcp.cut != 0) ++p.stats.cut_packets;
         p.reassembler.add(ts_ns, decoded->src, decoded->dst, decoded->tcp);
+    }
 }
 
 void PcapSessions::finish(std::int64_t ts_ns) {

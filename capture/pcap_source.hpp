@@ -32,6 +32,7 @@ struct PcapImportOptions {
 struct PcapImportStats {
     std::uint64_t packets = 0;
     std::uint64_t bad_packets = 0;      // link, IP or TCP headers that do not parse
+    std::uint64_t cut_packets = 0;      // cut by the snap length inside the TCP payload
     std::uint64_t connections = 0;      // TCP connections seen
     std::uint64_t sessions = 0;         // of those, AMQP: written as sessions
     std::uint64_t tls_connections = 0;  // on an AMQP port or opening like AMQP, but encrypted

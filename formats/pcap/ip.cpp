@@ -48,7 +48,7 @@ std::string IpAddress::to_string() const {
 
 bool IpPacket::operator==(const IpPacket& other) const {
     return src == other.src && dst == other.dst && protocol == other.protocol &&
-           fragment == other.fragment && offset == other.offset &&
+           fragment == other.fragment && offset == other.offset && cut == other.cut &&
            std::ranges::equal(payload, other.payload);
 }
 
@@ -71,12 +71,12 @@ Result<IpPacket> decode_ipv4(amqp::ByteView packet, std::size_t base) {
         return make_error(Errc::bad_ip_header_length, base, static_cast<std::uint32_t>(header));
     }
     // Beyond the total length is link padding (Ethernet minimum frame size); short of it,
-    // the capture was cut by the snap length.
-    if (packet.size() < total) {
-        return make_error(Errc::truncated, base, static_cast<std::uint32_t>(total));
-    }
+    // the capture was cut by the snap length: what was captured goes on, the rest is `cut`.
+    const auto cut = static_cast<std::uint32_t>(total - std::min(total, packet.size()));
+    total -= cut;
 
     IpPacket out;
+    out.cut = cut;
     copy_address(packet, 12, 4, out.src);
     copy_address(packet, 16, 4, out.dst);
     out.protocol = u8_at(packet, 9);
@@ -84,6 +84,9 @@ Result<IpPacket> decode_ipv4(amqp::ByteView packet, std::size_t base) {
     const bool more = (flags_offset & 0x2000u) != 0;
     const std::uint32_t fragment_offset = (flags_offset & 0x1fffu) * 8u;
     if (more || fragment_offset != 0) {
+        // A fragment cut short cannot be put together with the others.
+        if (cut != 0)
+            return make_error(Errc::truncated, base, static_cast<std::uint32_t>(total + cut));
         out.fragment = FragmentInfo{be16_at(packet, 4), fragment_offset, more};
     }
     out.offset = base + header;
@@ -98,11 +101,11 @@ Result<IpPacket> decode_ipv6(amqp::ByteView packet, std::size_t base) {
     std::size_t total = 40u + be16_at(packet, 4);
     // Payload length 0 is a jumbogram (or a TSO super-segment): trust the capture.
     if (total == 40) total = packet.size();
-    if (packet.size() < total) {
-        return make_error(Errc::truncated, base, static_cast<std::uint32_t>(total));
-    }
+    const auto cut = static_cast<std::uint32_t>(total - std::min(total, packet.size()));
+    total -= cut;
 
     IpPacket out;
+    out.cut = cut;
     out.src.v6 = out.dst.v6 = true;
     copy_address(packet, 8, 16, out.src);
     copy_address(packet, 24, 16, out.dst);
@@ -164,6 +167,10 @@ Result<IpPacket> skip_ipv6_extensions(IpPacket packet) {
                 if (fragment.offset == 0 && !fragment.more) {
                     length = 8;
                     break;
+                }
+                if (packet.cut != 0) {  // a fragment cut short cannot be put together
+                    return make_error(Errc::truncated, base + at,
+                                      static_cast<std::uint32_t>(data.size() + packet.cut));
                 }
                 packet.fragment = fragment;
                 packet.protocol = u8_at(data, at);

@@ -46,6 +46,9 @@ struct IpPacket {
     std::optional<FragmentInfo> fragment;  // set when this is one fragment of a datagram
     std::size_t offset = 0;                // of the payload in the frame
     amqp::ByteView payload;                // transport header and data (or a fragment of them)
+    // Bytes of the datagram the capture left out (cut by the snap length): they would follow
+    // `payload`. Only whole datagrams are cut this way; a cut fragment is an error.
+    std::uint32_t cut = 0;
 
     bool operator==(const IpPacket& other) const;  // payloads compared by content
 };

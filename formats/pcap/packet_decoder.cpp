@@ -66,6 +66,7 @@ Result<DecodedPacket> PacketDecoder::decode(std::int64_t ts_ns, std::uint32_t li
     if (!tcp) return tl::unexpected(tcp.error());
     out.kind = PacketKind::tcp;
     out.tcp = *tcp;
+    out.tcp.cut = ip->cut;
     return out;
 }
 

@@ -13,7 +13,7 @@ using detail::u8_at;
 bool TcpSegment::operator==(const TcpSegment& other) const {
     return src_port == other.src_port && dst_port == other.dst_port && seq == other.seq &&
            ack == other.ack && flags == other.flags && window == other.window &&
-           offset == other.offset && std::ranges::equal(payload, other.payload);
+           offset == other.offset && cut == other.cut && std::ranges::equal(payload, other.payload);
 }
 
 Result<TcpSegment> decode_tcp(amqp::ByteView segment, std::size_t base) {

@@ -27,6 +27,7 @@ struct TcpSegment {
     std::uint16_t window = 0;
     std::size_t offset = 0;  // of the payload in the frame
     amqp::ByteView payload;
+    std::uint32_t cut = 0;  // payload bytes after `payload` the capture left out (snap length)
 
     bool has(std::uint8_t flag) const { return (flags & flag) != 0; }
     bool operator==(const TcpSegment& other) const;  // payloads compared by content

@@ -113,11 +113,13 @@ void TcpReassembler::add(std::int64_t ts_ns, const IpAddress& src_ip, const IpAd
     }
     // SYN takes one sequence number: its data (TCP Fast Open) starts after it.
     const std::int64_t position = half.position(syn ? segment.seq + 1u : segment.seq);
+    const std::int64_t end = position + static_cast<std::int64_t>(segment.payload.size());
     if (fin && !half.fin) {
-        half.fin = position + static_cast<std::int64_t>(segment.payload.size());
+        half.fin = end + segment.cut;
         if (!connection.first_fin) connection.first_fin = side;
     }
     if (!segment.payload.empty()) insert(connection, side, position, segment.payload, ts_ns);
+    if (segment.cut != 0) cut_off(connection, side, end, segment.cut, ts_ns);
     while (half.pending_bytes > m_limits.max_buffered_bytes) {
         skip_to_pending(connection, side, ts_ns);
     }
@@ -244,6 +246,20 @@ void TcpReassembler::drain(Connection& connection, Side side) {
         half.pending_bytes -= data.size();
         half.pending.erase(first);
     }
+}
+
+void TcpReassembler::cut_off(Connection& connection, Side side, std::int64_t begin,
+                             std::uint32_t bytes, std::int64_t ts_ns) {
+    HalfStream& half = connection.halves[index(side)];
+    ++m_stats.cut_segments;
+    // Reported where it happened when the stream has reached it; a cut segment that came
+    // out of order leaves a hole that is reported, like any other, when it is given up on.
+    if (half.next != begin) return;
+    ++m_stats.gaps;
+    m_stats.gap_bytes += bytes;
+    m_sink.on_gap(connection.info.id, side, ts_ns, bytes);
+    half.next = begin + bytes;
+    drain(connection, side);  // buffered bytes from past the cut; any inside it count as duplicates
 }
 
 void TcpReassembler::skip_to_pending(Connection& connection, Side side, std::int64_t ts_ns) {

@@ -89,6 +89,7 @@ struct ReassemblyStats {
     std::uint64_t duplicate_bytes = 0;   // retransmitted or overlapping, delivered once
     std::uint64_t gaps = 0;
     std::uint64_t gap_bytes = 0;
+    std::uint64_t cut_segments = 0;  // cut by the snap length: their missing tail is a gap
 
     bool operator==(const ReassemblyStats&) const = default;
 };
@@ -149,6 +150,9 @@ private:
     void insert(Connection& connection, Side side, std::int64_t position, amqp::ByteView bytes,
                 std::int64_t ts_ns);
     void drain(Connection& connection, Side side);
+    // The `bytes` after `begin` that a segment cut by the snap length did not carry.
+    void cut_off(Connection& connection, Side side, std::int64_t begin, std::uint32_t bytes,
+                 std::int64_t ts_ns);
     void skip_to_pending(Connection& connection, Side side, std::int64_t ts_ns);
     void flush(Connection& connection, Side side, std::int64_t ts_ns);
     void evict_idlest(std::int64_t ts_ns);

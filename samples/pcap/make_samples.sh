@@ -37,3 +37,5 @@ gzip -9 -n -c "$dir/pika_lo.pcap" >"$here/pika_lo.pcap.gz"
 cat "$dir"/*.err >&2
 ls -l "$here"/pika_*
 "$here/edit_samples.py" "$here"
+# What tcpdump -s 120 would have written: the five packets longer than that are cut.
+editcap -s 120 "$here/pika_lo.pcap" "$here/pika_snaplen.pcap"

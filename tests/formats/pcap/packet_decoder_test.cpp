@@ -96,15 +96,26 @@ TEST_CASE("pcap: every link type and IP version decodes to the TCP segment", "[p
     }
 }
 
-TEST_CASE("pcap: a frame cut at any length is an error value", "[pcap][unit]") {
+// A snap length that cuts into the TCP payload leaves a segment that says how many bytes
+// it lacks; one that cuts into any header is an error value.
+TEST_CASE("pcap: a frame cut at any length is a shorter segment or an error value",
+          "[pcap][unit]") {
+    const std::string_view payload("AMQP\x00\x00\x09\x01", 8);
     for (const auto& c : every_link_type()) {
+        const std::size_t payload_at = c.frame.size() - payload.size();
         for (std::size_t size = 0; size < c.frame.size(); ++size) {
             INFO(c.name << " cut at " << size);
             auto decoded = decode(
                 c.link_type, Bytes(c.frame.begin(), c.frame.begin() + static_cast<long>(size)));
-            REQUIRE_FALSE(decoded.has_value());
-            CHECK(decoded.error().offset <= size);
-            CHECK_FALSE(decoded.error().message().empty());
+            if (size < payload_at) {
+                REQUIRE_FALSE(decoded.has_value());
+                CHECK(decoded.error().offset <= size);
+                CHECK_FALSE(decoded.error().message().empty());
+                continue;
+            }
+            REQUIRE(decoded.has_value());
+            CHECK(amqp::as_chars(decoded->tcp.payload) == payload.substr(0, size - payload_at));
+            CHECK(decoded->tcp.cut == c.frame.size() - size);
         }
     }
 }
@@ -164,8 +175,11 @@ TEST_CASE("pcap: IPv4 options, padding, TSO and header errors", "[pcap][unit]") 
             Error{Errc::bad_ip_header_length, 0, 20});
     }
     SECTION("total length beyond the capture (snap length)") {
-        CHECK(decode(link_type::raw, ipv4({.total_length_override = 2000}, sample_segment()))
-                  .error() == Error{Errc::truncated, 0, 2000});
+        const auto segment = sample_segment();
+        auto cut = decode(link_type::raw, ipv4({.total_length_override = 2000}, segment));
+        REQUIRE(cut.has_value());
+        CHECK(cut->tcp.payload.size() == 8);
+        CHECK(cut->tcp.cut == 2000 - 20 - segment.size());
     }
     SECTION("UDP is not TCP") {
         auto udp = decode(link_type::raw, ipv4({.protocol = 17}, text("12345678")));
@@ -274,6 +288,15 @@ TEST_CASE("pcap: IPv4 fragments are reassembled in and out of order", "[pcap][un
     CHECK(whole->tcp.seq == 5);
     CHECK(std::ranges::equal(whole->tcp.payload, Bytes(segment.begin() + 20, segment.end())));
     CHECK(decoder.fragment_stats().reassembled == 1);
+}
+
+TEST_CASE("pcap: an IP fragment cut by the snap length is an error", "[pcap][unit]") {
+    const auto fragments = ipv4_fragments(big_segment(), 32, 77);
+    const Bytes& first = fragments.front();
+    PacketDecoder decoder;
+    auto cut = decoder.decode(0, link_type::raw, Bytes(first.begin(), first.end() - 4));
+    REQUIRE_FALSE(cut.has_value());
+    CHECK(cut.error().code == Errc::truncated);
 }
 
 TEST_CASE("pcap: IPv4 fragments of other datagrams do not mix; limits evict", "[pcap][unit]") {

@@ -160,6 +160,31 @@ TEST_CASE("pcap: a lost segment is a gap of exactly its size, the rest follows",
     CHECK(lossy.responder.begin()->second == full.responder.begin()->second);
 }
 
+TEST_CASE("pcap: packets cut by the snap length give a gap where each was cut", "[pcap][unit]") {
+    const Streams full = follow(kSamples + "/pcap/pika_lo.pcap");
+    const Streams cut = follow(kSamples + "/pcap/pika_snaplen.pcap", true);
+    CHECK(cut.stats.cut_segments == 5);
+    CHECK(cut.stats.gaps == 5);
+    CHECK(cut.stats.gap_bytes == 847);  // frame.len - frame.cap_len, summed (tshark)
+    // Each side is the whole stream with the gaps' bytes taken out at their places.
+    for (const auto side : {Side::originator, Side::responder}) {
+        const std::string& whole =
+            (side == Side::originator ? full.originator : full.responder).begin()->second;
+        std::string expected;
+        std::size_t at_whole = 0;
+        std::size_t at_cut = 0;
+        for (const auto& [gap_side, at, bytes] : cut.gap_list) {
+            if (gap_side != side) continue;
+            expected += whole.substr(at_whole, at - at_cut);
+            at_whole += at - at_cut + bytes;
+            at_cut = at;
+        }
+        expected += whole.substr(at_whole);
+        CHECK((side == Side::originator ? cut.originator : cut.responder).begin()->second ==
+              expected);
+    }
+}
+
 TEST_CASE("pcap: reordered and retransmitted segments give the same streams", "[pcap][unit]") {
     const Streams full = follow(kSamples + "/pcap/pika_lo.pcap");
     const Streams reordered = follow(kSamples + "/pcap/pika_reorder.pcap");

@@ -78,14 +78,16 @@ struct Feeder {
     explicit Feeder(ReassemblyLimits limits = {}) : reassembler(sink, limits) {}
 
     // Client -> server segment (ports 40000 -> 5672).
-    void client(std::uint32_t seq, std::string_view payload, std::uint8_t flags = tcp_flag::ack) {
-        send(kClient, kServer, 40000, 5672, seq, payload, flags);
+    void client(std::uint32_t seq, std::string_view payload, std::uint8_t flags = tcp_flag::ack,
+                std::uint32_t cut = 0) {
+        send(kClient, kServer, 40000, 5672, seq, payload, flags, cut);
     }
     void server(std::uint32_t seq, std::string_view payload, std::uint8_t flags = tcp_flag::ack) {
         send(kServer, kClient, 5672, 40000, seq, payload, flags);
     }
     void send(const IpAddress& src, const IpAddress& dst, std::uint16_t sport, std::uint16_t dport,
-              std::uint32_t seq, std::string_view payload, std::uint8_t flags) {
+              std::uint32_t seq, std::string_view payload, std::uint8_t flags,
+              std::uint32_t cut = 0) {
         Bytes wire = tcp(Tcp{.src_port = sport,
                              .dst_port = dport,
                              .seq = seq,
@@ -93,6 +95,7 @@ struct Feeder {
                              .payload = text(payload)});
         auto segment = decode_tcp(wire);
         REQUIRE(segment.has_value());
+        segment->cut = cut;  // as the packet decoder sets it for a packet cut by the snap length
         reassembler.add(++ts, src, dst, *segment);
     }
 };
@@ -343,4 +346,42 @@ TEST_CASE("pcap: TCP connections beyond the limit evict the idlest", "[pcap][uni
     REQUIRE(std::holds_alternative<Closed>(f.sink.events.at(5)));
     CHECK(std::get<Closed>(f.sink.events.at(5)).info ==
           CloseInfo{2, 4, CloseReason::evicted, std::nullopt});
+}
+
+TEST_CASE("pcap: TCP segments cut by the snap length give a gap where they were cut",
+          "[pcap][unit]") {
+    Feeder f;
+    f.client(0, "", tcp_flag::syn);
+    f.client(1, "abc", tcp_flag::ack, 7);  // 10 bytes sent, 3 captured
+    f.client(11, "klm");
+    f.client(17, "qr");                   // ahead: waits
+    f.client(14, "n", tcp_flag::ack, 2);  // fills up to 17 with 2 bytes cut: "qr" follows
+    f.client(19, "st", tcp_flag::fin | tcp_flag::ack, 3);  // the FIN is after the cut bytes
+    const std::vector<Event> expected{
+        opened(true),
+        Data{1, Side::originator, "abc"},
+        Gap{1, Side::originator, 7},
+        Data{1, Side::originator, "klmn"},
+        Gap{1, Side::originator, 2},
+        Data{1, Side::originator, "qrst"},
+        Gap{1, Side::originator, 3},
+    };
+    CHECK(f.sink.events == expected);
+    CHECK(f.reassembler.stats().cut_segments == 3);
+    CHECK(f.reassembler.stats().gaps == 3);
+    CHECK(f.reassembler.stats().gap_bytes == 12);
+    // The FIN's place counts the cut bytes: once the server's FIN comes, nothing is missing.
+    f.server(1, "", tcp_flag::fin | tcp_flag::ack);
+    CHECK(f.reassembler.stats().gaps == 3);
+    CHECK(f.reassembler.open_connections() == 0);
+}
+
+TEST_CASE("pcap: a cut segment whose bytes came already gives no gap", "[pcap][unit]") {
+    Feeder f;
+    f.client(0, "", tcp_flag::syn);
+    f.client(1, "abcdef");                // the whole segment
+    f.client(1, "ab", tcp_flag::ack, 4);  // a retransmission of it, cut
+    f.reassembler.finish(100);
+    CHECK(f.sink.stream(Side::originator) == "abcdef");
+    CHECK(f.reassembler.stats().gaps == 0);
 }
