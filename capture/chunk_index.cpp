@@ -32,8 +32,15 @@ void ChunkIndex::add(std::uint32_t offset, const FrameRow& r) {
 }
 
 void ChunkIndex::clear() {
-    for (auto& m : m_numbers)
-        m.clear();
+    constexpr std::size_t kKeptNumbers = 4096;  // beyond: many short sessions, start afresh
+    for (auto& m : m_numbers) {
+        if (m.size() > kKeptNumbers) {
+            m.clear();
+        } else {
+            for (auto& [value, offsets] : m)
+                offsets.clear();
+        }
+    }
     for (auto& m : m_names)
         m.clear();
     m_last_number.fill(nullptr);

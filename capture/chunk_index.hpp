@@ -26,14 +26,17 @@ public:
     template <typename Visit>
     void for_each(Visit&& visit) {
         for (std::size_t k = 0; k < m_numbers.size(); ++k) {
-            for (const auto& [value, offsets] : m_numbers[k])
-                visit(kNumberKinds[k], KeyValue(value), encode(offsets));
+            for (const auto& [value, offsets] : m_numbers[k]) {
+                if (!offsets.empty()) visit(kNumberKinds[k], KeyValue(value), encode(offsets));
+            }
         }
         for (std::size_t k = 0; k < m_names.size(); ++k) {
             for (const auto& [value, offsets] : m_names[k])
                 visit(kNameKinds[k], KeyValue(value), encode(offsets));
         }
     }
+    // Forgets the keys. Sessions and methods keep their entries (emptied) for the next chunk,
+    // which mostly has the same ones: no allocation per key and chunk.
     void clear();
 
 private:
