@@ -24,6 +24,13 @@ std::int64_t thread_cpu_ns() {
     return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
+// The writer thread is woken once this much is queued (or a quarter of the queue's bounds,
+// when smaller), or when flush_interval has passed: at moderate rates a commit then carries
+// thousands of frames instead of the few that arrived while the last one ran (each commit
+// rewrites its partly filled pages), and the producers make no futex call per frame.
+constexpr std::size_t kWakeFrames = 4096;
+constexpr std::size_t kWakeBytes = std::size_t{4} << 20;
+
 std::uint64_t wire_size(amqp::FrameType type, std::uint64_t size) {
     return type == amqp::FrameType::protocol_header ? size : size + amqp::kFrameOverhead;
 }
@@ -37,7 +44,10 @@ std::int64_t now_ns() {
 }
 
 CaptureWriter::CaptureWriter(std::string path, WriterOptions options)
-    : m_path(std::move(path)), m_options(std::move(options)) {
+    : m_path(std::move(path)),
+      m_options(std::move(options)),
+      m_wake_frames(std::clamp<std::size_t>(m_options.queue_capacity / 4, 1, kWakeFrames)),
+      m_wake_bytes(std::clamp<std::size_t>(m_options.queue_bytes / 4, 1, kWakeBytes)) {
     open_next_file();  // on the caller's thread, so a bad path is the caller's error
     m_thread = std::thread([this] { run(); });
 }
@@ -123,6 +133,7 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
     const auto kept =
         type == amqp::FrameType::body ? m_options.bodies.keep(payload.size()) : payload.size();
     if (m_options.overflow == OverflowPolicy::drop && queue_full(kept)) {
+        m_work.notify_one();
         std::lock_guard lock(m_mutex);
         ++m_next_seq[session];
         ++m_stats.frames_submitted;
@@ -148,6 +159,7 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
         return false;
     }
     if (queue_full(kept)) {
+        m_work.notify_one();  // below the wake marks only when this frame is very large
         if (m_options.overflow == OverflowPolicy::drop) {
             count_drop(session, ts_ns, wire_size(type, payload.size()));
             return false;
@@ -159,10 +171,12 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
         }
     }
     enqueue(row, stored);
-    ++m_pending_frames;
-    m_pending_bytes += kept;
+    const auto frames = ++m_pending_frames;
+    const auto bytes = m_pending_bytes += kept;
+    const bool wake =
+        frames == m_wake_frames || (bytes >= m_wake_bytes && bytes - kept < m_wake_bytes);
     lock.unlock();
-    m_work.notify_one();
+    if (wake) m_work.notify_one();
     return true;
 }
 
@@ -252,7 +266,8 @@ void CaptureWriter::run() {
         {
             std::unique_lock lock(m_mutex);
             m_work.wait_for(lock, m_options.flush_interval, [this] {
-                return !m_pending.empty() || !m_dropped.empty() || m_stopping;
+                return m_pending_frames >= m_wake_frames || m_pending_bytes >= m_wake_bytes ||
+                       !m_pending.events.empty() || m_stopping;
             });
             std::swap(batch, m_pending);
             dropped.swap(m_dropped);

@@ -126,6 +126,8 @@ private:
 
     const std::string m_path;
     const WriterOptions m_options;
+    const std::size_t m_wake_frames;  // queued frames, or bytes, that wake the writer thread
+    const std::size_t m_wake_bytes;
 
     // Shared with producers, guarded by m_mutex.
     mutable std::mutex m_mutex;

@@ -287,6 +287,42 @@ TEST_CASE("every frame reads back with the indexed arguments of its method", "[c
     CHECK(with_names > 20);
 }
 
+TEST_CASE("a trickle of frames is committed within the flush interval, unasked",
+          "[capture][latency]") {
+    TempDir dir;
+    auto options = complete();
+    options.flush_interval = std::chrono::milliseconds(100);
+    CaptureWriter writer(dir.file("t.amqpcap"), options);
+    const amqp::Bytes body(10, std::byte{'t'});
+    for (int i = 0; i < 3; ++i)
+        writer.record_frame(1, Direction::client_to_broker, amqp::FrameType::body, 1, body);
+    const auto start = std::chrono::steady_clock::now();
+    while (writer.stats().frames_committed < 3 &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(writer.stats().frames_committed == 3);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+}
+
+TEST_CASE(
+    "a small queue wakes the writer before it fills: blocked callers do not wait for "
+    "the flush interval",
+    "[capture][latency]") {
+    TempDir dir;
+    auto options = complete();
+    options.queue_capacity = 8;
+    options.flush_interval = std::chrono::seconds(2);
+    CaptureWriter writer(dir.file("q.amqpcap"), options);
+    const amqp::Bytes body(10, std::byte{'q'});
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i)
+        writer.record_frame(1, Direction::client_to_broker, amqp::FrameType::body, 1, body);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    writer.close();
+    CHECK(writer.stats().frames_committed == 1000);
+}
+
 TEST_CASE("body policies cut bodies and keep their wire size", "[capture]") {
     TempDir dir;
     const amqp::Bytes body(1000, std::byte{'b'});
