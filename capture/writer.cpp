@@ -213,6 +213,11 @@ void CaptureWriter::enqueue(FrameRow row, amqp::ByteView stored) {
 }
 
 void CaptureWriter::Queue::clear() {
+    // A burst's capacity is kept while batches stay big, given back once they are small.
+    constexpr std::size_t kKeptFrames = 16384;
+    if (frames.capacity() > kKeptFrames && frames.size() < frames.capacity() / 8) {
+        std::vector<FrameRow>().swap(frames);
+    }
     frames.clear();
     events.clear();
     bytes.clear();
