@@ -4,19 +4,47 @@
 
 namespace amqpprox::capture {
 
-void ChunkIndex::add(std::uint32_t offset, const Record& r) {
-    m_numbers[0][static_cast<std::int64_t>(r.session)].push_back(offset);
-    if (r.method) m_numbers[1][std::int64_t{*r.method}].push_back(offset);
-    if (r.exchange) m_names[0][*r.exchange].push_back(offset);
-    if (r.routing_key) m_names[1][*r.routing_key].push_back(offset);
-    if (r.queue) m_names[2][*r.queue].push_back(offset);
+template <typename Map, typename Key>
+ChunkIndex::Offsets& ChunkIndex::offsets_of(Map& map, const Key& key, Offsets*& last,
+                                            Key& last_key) {
+    if (last == nullptr || last_key != key) {
+        last = &map[key];
+        last_key = key;
+    }
+    return *last;
+}
+
+void ChunkIndex::add(std::uint32_t offset, const FrameRow& r) {
+    offsets_of(m_numbers[0], static_cast<std::int64_t>(r.session), m_last_number[0],
+               m_last_number_key[0])
+        .push_back(offset);
+    if (r.method) {
+        offsets_of(m_numbers[1], std::int64_t{*r.method}, m_last_number[1], m_last_number_key[1])
+            .push_back(offset);
+    }
+    const std::array names{&r.exchange, &r.routing_key, &r.queue};
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        if (*names[k]) {
+            offsets_of(m_names[k], **names[k], m_last_name[k], m_last_name_key[k])
+                .push_back(offset);
+        }
+    }
 }
 
 void ChunkIndex::clear() {
-    for (auto& m : m_numbers)
-        m.clear();
+    constexpr std::size_t kKeptNumbers = 4096;  // beyond: many short sessions, start afresh
+    for (auto& m : m_numbers) {
+        if (m.size() > kKeptNumbers) {
+            m.clear();
+        } else {
+            for (auto& [value, offsets] : m)
+                offsets.clear();
+        }
+    }
     for (auto& m : m_names)
         m.clear();
+    m_last_number.fill(nullptr);
+    m_last_name.fill(nullptr);
 }
 
 const std::string& ChunkIndex::encode(const std::vector<std::uint32_t>& offsets) {

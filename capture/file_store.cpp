@@ -12,33 +12,40 @@ constexpr std::size_t kRowsPerInsert = 64;
 // Frames per chunk: small enough that a time range or a rare key skips most of a file,
 // big enough that the chunk and key rows cost little next to the frames.
 constexpr std::size_t kChunkFrames = 4096;
-constexpr int kFrameColumns = 15;
+constexpr int kFrameColumns = 14;
 
+// Without `id`: SQLite numbers the rows max(id) + 1, which is cheaper than checking an id we
+// give (a B-tree search per row), and gives the same ids: frames are only ever appended,
+// from 1, by this writer (end_chunk() checks). OR FAIL: a multi-row INSERT that may ABORT
+// keeps a statement journal (each statement would copy the 64 KiB page it appends to);
+// FAIL needs none, and a failure ends the writer anyway, rolling the transaction back.
 std::string insert_frames_sql(std::size_t rows) {
     std::string sql =
-        "INSERT INTO frames(id, session, seq, ts_ns, direction, channel, type, method, size, "
-        "exchange, routing_key, queue, consumer_tag, delivery_tag, payload) VALUES ";
+        "INSERT OR FAIL INTO frames(session, seq, ts_ns, direction, channel, type, method, "
+        "size, exchange, routing_key, queue, consumer_tag, delivery_tag, payload) VALUES ";
     for (std::size_t i = 0; i < rows; ++i)
-        sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        sql += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     return sql;
 }
 
-void bind_frame(Statement& s, int base, std::int64_t id, const Record& r) {
-    s.bind(base + 1, id);
-    s.bind(base + 2, static_cast<std::int64_t>(r.session));
-    s.bind(base + 3, static_cast<std::int64_t>(r.seq));
-    s.bind(base + 4, r.ts_ns);
-    s.bind(base + 5, static_cast<std::int64_t>(r.direction));
-    s.bind(base + 6, std::int64_t{r.channel});
-    s.bind(base + 7, static_cast<std::int64_t>(r.type));
-    if (r.method) s.bind(base + 8, std::int64_t{*r.method});
-    s.bind(base + 9, std::int64_t{r.size});
-    if (r.exchange) s.bind(base + 10, std::string_view(*r.exchange));
-    if (r.routing_key) s.bind(base + 11, std::string_view(*r.routing_key));
-    if (r.queue) s.bind(base + 12, std::string_view(*r.queue));
-    if (r.consumer_tag) s.bind(base + 13, std::string_view(*r.consumer_tag));
-    if (r.delivery_tag) s.bind(base + 14, static_cast<std::int64_t>(*r.delivery_tag));
-    s.bind(base + 15, amqp::ByteView(r.payload));
+// Binds every column, NULLs included, so that the statement's bindings need no clearing.
+void bind_frame(Statement& s, int base, const FrameRow& r) {
+    s.bind(base + 1, static_cast<std::int64_t>(r.session));
+    s.bind(base + 2, static_cast<std::int64_t>(r.seq));
+    s.bind(base + 3, r.ts_ns);
+    s.bind(base + 4, static_cast<std::int64_t>(r.direction));
+    s.bind(base + 5, std::int64_t{r.channel});
+    s.bind(base + 6, static_cast<std::int64_t>(r.type));
+    s.bind(base + 7, r.method ? std::optional<std::int64_t>(*r.method) : std::nullopt);
+    s.bind(base + 8, std::int64_t{r.size});
+    s.bind(base + 9, r.exchange);
+    s.bind(base + 10, r.routing_key);
+    s.bind(base + 11, r.queue);
+    s.bind(base + 12, r.consumer_tag);
+    s.bind(base + 13, r.delivery_tag
+                          ? std::optional<std::int64_t>(static_cast<std::int64_t>(*r.delivery_tag))
+                          : std::nullopt);
+    s.bind(base + 14, r.payload);
 }
 
 }  // namespace
@@ -104,9 +111,9 @@ void FileStore::begin() {
     m_db->exec("BEGIN");
 }
 
-void FileStore::append(const Record& record) {
-    m_keys.add(static_cast<std::uint32_t>(m_chunk.size()), record);
-    m_chunk.push_back(&record);
+void FileStore::append(const FrameRow& row) {
+    m_keys.add(static_cast<std::uint32_t>(m_chunk.size()), row);
+    m_chunk.push_back(&row);
     if (m_chunk.size() - m_written == kRowsPerInsert) {
         insert_rows(m_written, kRowsPerInsert);
         m_written += kRowsPerInsert;
@@ -119,23 +126,25 @@ void FileStore::insert_rows(std::size_t first, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
         const auto row = first + i;
         bind_frame(s, static_cast<int>(count == kRowsPerInsert ? i : 0) * kFrameColumns,
-                   m_next_frame + static_cast<std::int64_t>(row), *m_chunk[row]);
-        if (count != kRowsPerInsert) s.run();
+                   *m_chunk[row]);
+        if (count != kRowsPerInsert) s.run_keeping_bindings();
     }
-    if (count == kRowsPerInsert) s.run();
+    if (count == kRowsPerInsert) s.run_keeping_bindings();
 }
 
 void FileStore::end_chunk() {
     if (m_chunk.empty()) return;
     for (; m_written < m_chunk.size(); ++m_written)
         insert_rows(m_written, 1);
-    const auto [min, max] =
-        std::minmax_element(m_chunk.begin(), m_chunk.end(),
-                            [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
     const auto frames = static_cast<std::int64_t>(m_chunk.size());
-    const bool in_order =
-        std::is_sorted(m_chunk.begin(), m_chunk.end(),
-                       [](const Record* a, const Record* b) { return a->ts_ns < b->ts_ns; });
+    if (m_db->last_insert_rowid() != m_next_frame + frames - 1) {
+        throw SqliteError(m_path +
+                          ": frame ids out of step (the frames table was written by "
+                          "someone else)");
+    }
+    const auto by_time = [](const FrameRow* a, const FrameRow* b) { return a->ts_ns < b->ts_ns; };
+    const auto [min, max] = std::minmax_element(m_chunk.begin(), m_chunk.end(), by_time);
+    const bool in_order = std::is_sorted(m_chunk.begin(), m_chunk.end(), by_time);
     m_insert_chunk->bind(1, m_next_chunk)
         .bind(2, m_next_frame)
         .bind(3, m_next_frame + frames - 1)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chunk_index.hpp"
+#include "frame_row.hpp"
 #include "record.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
@@ -26,9 +27,9 @@ public:
     void begin();
     // Ends the open chunk, so a transaction always holds whole chunks with their keys.
     void commit();
-    // Adds a frame to the open chunk. The record is written by a later append() or commit():
-    // it must stay valid and unchanged until commit().
-    void append(const Record& record);
+    // Adds a frame to the open chunk. The row is written by a later append() or commit():
+    // it, and what it views, must stay valid and unchanged until commit().
+    void append(const FrameRow& row);
     void insert(const Gap& gap);
     void upsert(const SessionRow& session);
 
@@ -50,8 +51,8 @@ private:
     std::optional<Statement> m_insert_key;
     std::int64_t m_next_frame = 1;  // the id of the next frame appended
     std::int64_t m_next_chunk = 1;
-    std::vector<const Record*> m_chunk;  // the open chunk's frames
-    std::size_t m_written = 0;           // of m_chunk, already inserted
+    std::vector<const FrameRow*> m_chunk;  // the open chunk's frames
+    std::size_t m_written = 0;             // of m_chunk, already inserted
     ChunkIndex m_keys;
     std::optional<Statement> m_insert_gap;
     std::optional<Statement> m_upsert_session;

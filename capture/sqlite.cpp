@@ -49,8 +49,10 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-    if (sqlite3_bind_text64(m_stmt.get(), index, text.data(), text.size(), SQLITE_STATIC,
-                            SQLITE_UTF8) != SQLITE_OK) {
+    // An empty text must still be text, not NULL: pass a non-null pointer.
+    const char* data = text.data() != nullptr ? text.data() : "";
+    if (sqlite3_bind_text64(m_stmt.get(), index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+        SQLITE_OK) {
         m_db->fail("bind");
     }
     return *this;
@@ -82,6 +84,12 @@ void Statement::run() {
     while (step()) {
     }
     reset();
+}
+
+void Statement::run_keeping_bindings() {
+    while (step()) {
+    }
+    sqlite3_reset(m_stmt.get());
 }
 
 void Statement::reset() {

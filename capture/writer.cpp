@@ -1,15 +1,18 @@
 #include "writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
 #include <ctime>
-#include <set>
+#include <functional>
 
 #include <pthread.h>
 
 #include "file_store.hpp"
 #include "formats/amqp/methods.hpp"
 #include "frame_facts.hpp"
+#include "method_keys.hpp"
 #include "rotation_name.hpp"
 
 namespace amqpprox::capture {
@@ -21,10 +24,15 @@ std::int64_t thread_cpu_ns() {
     return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-std::uint64_t wire_size(const Record& r) {
-    return r.type == amqp::FrameType::protocol_header
-               ? r.size
-               : std::uint64_t{r.size} + amqp::kFrameOverhead;
+// The writer thread is woken once this much is queued (or a quarter of the queue's bounds,
+// when smaller), or when flush_interval has passed: at moderate rates a commit then carries
+// thousands of frames instead of the few that arrived while the last one ran (each commit
+// rewrites its partly filled pages), and the producers make no futex call per frame.
+constexpr std::size_t kWakeFrames = 4096;
+constexpr std::size_t kWakeBytes = std::size_t{4} << 20;
+
+std::uint64_t wire_size(amqp::FrameType type, std::uint64_t size) {
+    return type == amqp::FrameType::protocol_header ? size : size + amqp::kFrameOverhead;
 }
 
 }  // namespace
@@ -36,7 +44,10 @@ std::int64_t now_ns() {
 }
 
 CaptureWriter::CaptureWriter(std::string path, WriterOptions options)
-    : m_path(std::move(path)), m_options(std::move(options)) {
+    : m_path(std::move(path)),
+      m_options(std::move(options)),
+      m_wake_frames(std::clamp<std::size_t>(m_options.queue_capacity / 4, 1, kWakeFrames)),
+      m_wake_bytes(std::clamp<std::size_t>(m_options.queue_bytes / 4, 1, kWakeBytes)) {
     open_next_file();  // on the caller's thread, so a bad path is the caller's error
     m_thread = std::thread([this] { run(); });
 }
@@ -64,7 +75,8 @@ void CaptureWriter::open_next_file() {
     m_file_opened_ns = meta.created_ns;
     // Each file stands alone: sessions still open continue in it with their own row.
     m_store->begin();
-    for (auto& [id, row] : m_sessions) {
+    for (auto& [id, open] : m_sessions) {
+        auto& row = open.row;
         row.frames = row.bytes = row.frames_lost = 0;
         m_store->upsert(row);
     }
@@ -78,7 +90,7 @@ void CaptureWriter::push(Event event) {
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping) return;
-        m_pending.push_back(std::move(event));
+        m_pending.events.emplace_back(m_pending.frames.size(), std::move(event));
     }
     m_work.notify_one();
 }
@@ -121,35 +133,35 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
     const auto kept =
         type == amqp::FrameType::body ? m_options.bodies.keep(payload.size()) : payload.size();
     if (m_options.overflow == OverflowPolicy::drop && queue_full(kept)) {
+        m_work.notify_one();
         std::lock_guard lock(m_mutex);
         ++m_next_seq[session];
         ++m_stats.frames_submitted;
-        count_drop(session, ts_ns,
-                   type == amqp::FrameType::protocol_header
-                       ? payload.size()
-                       : std::uint64_t{payload.size()} + amqp::kFrameOverhead);
+        count_drop(session, ts_ns, wire_size(type, payload.size()));
         return false;
     }
-    Record record;
-    record.session = session;
-    record.ts_ns = ts_ns;
-    record.direction = direction;
-    record.channel = channel;
-    record.type = type;
-    record.size = static_cast<std::uint32_t>(payload.size());
-    record.payload.assign(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(kept));
-    if (type == amqp::FrameType::method) prepare_method(record);
+    FrameRow row;
+    row.session = session;
+    row.ts_ns = ts_ns;
+    row.direction = direction;
+    row.channel = channel;
+    row.type = type;
+    row.size = static_cast<std::uint32_t>(payload.size());
+    const auto stored = payload.first(kept);
+    Record spill;  // the indexed arguments that cannot view the payload (rare methods)
+    if (type == amqp::FrameType::method) read_method_keys(stored, row, spill);
 
     std::unique_lock lock(m_mutex);
-    record.seq = m_next_seq[session]++;  // dropped frames use up their number: gaps show
+    row.seq = m_next_seq[session]++;  // dropped frames use up their number: gaps show
     ++m_stats.frames_submitted;
     if (m_stopping || m_failed) {
         ++m_stats.frames_dropped;
         return false;
     }
     if (queue_full(kept)) {
+        m_work.notify_one();  // below the wake marks only when this frame is very large
         if (m_options.overflow == OverflowPolicy::drop) {
-            count_drop(session, record.ts_ns, wire_size(record));
+            count_drop(session, ts_ns, wire_size(type, payload.size()));
             return false;
         }
         m_space.wait(lock, [this, kept] { return !queue_full(kept) || m_stopping || m_failed; });
@@ -158,12 +170,57 @@ bool CaptureWriter::record_frame(SessionId session, Direction direction, amqp::F
             return false;
         }
     }
-    ++m_pending_frames;
-    m_pending_bytes += kept;
-    m_pending.push_back(std::move(record));
+    enqueue(row, stored);
+    const auto frames = ++m_pending_frames;
+    const auto bytes = m_pending_bytes += kept;
+    const bool wake =
+        frames == m_wake_frames || (bytes >= m_wake_bytes && bytes - kept < m_wake_bytes);
     lock.unlock();
-    m_work.notify_one();
+    if (wake) m_work.notify_one();
     return true;
+}
+
+// The copy is made under m_mutex (the writer may take the queue as soon as it is released):
+// one memcpy of a typical frame costs less than the allocation it replaces.
+void CaptureWriter::enqueue(FrameRow row, amqp::ByteView stored) {
+    const auto* begin = reinterpret_cast<const char*>(stored.data());
+    const auto* end = begin + stored.size();
+    const auto views_payload = [&](std::string_view name) {
+        return !std::less<>()(name.data(), begin) && !std::less<>()(end, name.data() + name.size());
+    };
+    const std::array names{&row.exchange, &row.routing_key, &row.queue, &row.consumer_tag};
+    std::size_t total = stored.size();
+    for (const auto* name : names) {
+        if (*name && !views_payload(**name)) total += (*name)->size();
+    }
+    std::byte* copy = total == 0 ? nullptr : m_pending.bytes.allocate(total);
+    if (!stored.empty()) std::memcpy(copy, stored.data(), stored.size());
+    auto* spill = copy + stored.size();
+    for (auto* name : names) {
+        if (!*name) continue;
+        const auto text = **name;
+        if (views_payload(text)) {
+            *name = std::string_view(reinterpret_cast<const char*>(copy) + (text.data() - begin),
+                                     text.size());
+        } else {
+            if (!text.empty()) std::memcpy(spill, text.data(), text.size());
+            *name = std::string_view(reinterpret_cast<const char*>(spill), text.size());
+            spill += text.size();
+        }
+    }
+    row.payload = amqp::ByteView(copy, stored.size());
+    m_pending.frames.push_back(row);
+}
+
+void CaptureWriter::Queue::clear() {
+    // A burst's capacity is kept while batches stay big, given back once they are small.
+    constexpr std::size_t kKeptFrames = 16384;
+    if (frames.capacity() > kKeptFrames && frames.size() < frames.capacity() / 8) {
+        std::vector<FrameRow>().swap(frames);
+    }
+    frames.clear();
+    events.clear();
+    bytes.clear();
 }
 
 void CaptureWriter::flush() {
@@ -172,7 +229,7 @@ void CaptureWriter::flush() {
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping || !m_thread.joinable()) return;
-        m_pending.push_back(Flush{done});
+        m_pending.events.emplace_back(m_pending.frames.size(), Flush{done});
     }
     m_work.notify_one();
     future.wait();
@@ -207,16 +264,17 @@ std::vector<std::string> CaptureWriter::files() const {
 
 void CaptureWriter::run() {
     pthread_setname_np(pthread_self(), "capture-writer");
-    std::vector<Event> batch;
+    Queue batch;
     std::map<SessionId, Dropped> dropped;
     while (true) {
         bool stopping = false;
         {
             std::unique_lock lock(m_mutex);
             m_work.wait_for(lock, m_options.flush_interval, [this] {
-                return !m_pending.empty() || !m_dropped.empty() || m_stopping;
+                return m_pending_frames >= m_wake_frames || m_pending_bytes >= m_wake_bytes ||
+                       !m_pending.events.empty() || m_stopping;
             });
-            batch.swap(m_pending);
+            std::swap(batch, m_pending);
             dropped.swap(m_dropped);
             m_pending_frames = 0;
             m_pending_bytes = 0;
@@ -230,14 +288,13 @@ void CaptureWriter::run() {
                 std::lock_guard lock(m_mutex);
                 m_failed = true;
                 m_stats.error = e.what();
-                m_stats.frames_dropped += static_cast<std::uint64_t>(std::count_if(
-                    batch.begin(), batch.end(),
-                    [](const Event& ev) { return std::holds_alternative<Record>(ev); }));
+                m_stats.frames_dropped += batch.frames.size();
             }
-            for (auto& event : batch) {
+            for (auto& [before, event] : batch.events) {
                 if (auto* flush = std::get_if<Flush>(&event)) flush->done->set_value();
             }
             batch.clear();
+            m_redacted.clear();
             dropped.clear();
         }
         {
@@ -260,13 +317,7 @@ void CaptureWriter::run() {
     }
 }
 
-bool CaptureWriter::is_session_method(const Record& record) {
-    return record.method && (*record.method >> 16) == kConnectionClass;
-}
-
-// On the caller's thread: the writer thread is the bottleneck (one SQLite connection), the
-// callers are many. Connection-class methods are left whole to the writer thread, which
-// learns the session's facts from them before redacting.
+// With m_mutex held.
 void CaptureWriter::count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes) {
     auto& d = m_dropped[session];
     if (d.frames == 0) d.first_ts_ns = ts_ns;
@@ -275,96 +326,129 @@ void CaptureWriter::count_drop(SessionId session, std::int64_t ts_ns, std::uint6
     ++m_stats.frames_dropped;
 }
 
-void CaptureWriter::prepare_method(Record& record) const {
-    if (auto id = amqp::peek_method_id(record.payload)) record.method = id->key();
-    if (!record.method || is_session_method(record)) return;
-    if (auto method = amqp::decode_method(record.payload))
-        extract_indexed_arguments(*method, record);
+CaptureWriter::OpenSession& CaptureWriter::session(SessionId id, bool& created) {
+    created = false;
+    if (m_last_session != nullptr && m_last_id == id) return *m_last_session;
+    auto [it, inserted] = m_sessions.try_emplace(id);
+    created = inserted;
+    m_last_id = id;
+    m_last_session = &it->second;
+    return it->second;
 }
 
-void CaptureWriter::apply(Record& record) {
-    auto [it, inserted] = m_sessions.try_emplace(record.session);
-    auto& session = it->second;
-    if (inserted) {
+CaptureWriter::OpenSession& CaptureWriter::session(SessionId id) {
+    bool created = false;
+    return session(id, created);
+}
+
+void CaptureWriter::mark_dirty(SessionId id, OpenSession& session) {
+    if (session.dirty) return;
+    session.dirty = true;
+    m_dirty.push_back(id);
+}
+
+// Connection-class methods reach the writer thread undecoded: it learns the session's facts
+// from them before redacting. Their redacted payloads live in m_redacted until the commit.
+void CaptureWriter::apply(FrameRow& row, OpenSession& open, bool created) {
+    auto& session = open.row;
+    if (created) {
         // Frames of a session nobody announced (a pcap picked up mid-way): start it here.
-        session.start.id = record.session;
-        session.start.start_ns = record.ts_ns;
+        session.start.id = row.session;
+        session.start.start_ns = row.ts_ns;
     }
-    if (record.type == amqp::FrameType::method && is_session_method(record)) {
-        if (auto method = amqp::decode_method(record.payload)) {
-            extract_indexed_arguments(*method, record);
-            learn_from_method(*method, record.direction, session);
+    if (row.type == amqp::FrameType::method && row.method &&
+        (*row.method >> 16) == kConnectionClass) {
+        if (auto method = amqp::decode_method(row.payload)) {
+            learn_from_method(*method, row.direction, session);
             if (m_options.redact_credentials) {
-                if (auto redacted = redacted_payload(*method))
-                    record.payload = std::move(*redacted);
+                if (auto redacted = redacted_payload(*method)) {
+                    row.payload = m_redacted.emplace_back(std::move(*redacted));
+                }
             }
         }
     }
     ++session.frames;
-    session.bytes += wire_size(record);
+    session.bytes += wire_size(row.type, row.size);
 }
 
-void CaptureWriter::write_batch(std::vector<Event>& batch, std::map<SessionId, Dropped>& dropped) {
-    std::set<SessionId> dirty;
-    std::uint64_t frames = 0;
+void CaptureWriter::handle(Event& event) {
+    std::visit(
+        [&](auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, SessionStart>) {
+                auto& open = session(e.id);
+                open.row.start = e;  // keeps what drops already counted
+                mark_dirty(e.id, open);
+            } else if constexpr (std::is_same_v<T, Backend>) {
+                auto& open = session(e.session);
+                auto& start = open.row.start;
+                start.id = e.session;
+                start.backend = e.name;
+                start.backend_address = e.address;
+                start.backend_tls = e.tls;
+                mark_dirty(e.session, open);
+            } else if constexpr (std::is_same_v<T, Gap>) {
+                m_store->insert(e);
+            } else if constexpr (std::is_same_v<T, End>) {
+                auto& row = session(e.session).row;
+                row.start.id = e.session;
+                row.end_ns = e.end_ns;
+                if (e.who != ClosedBy::unknown) row.closed_by = e.who;
+                m_store->upsert(row);
+                m_sessions.erase(e.session);
+                m_last_session = nullptr;
+            }
+        },
+        event);
+}
+
+void CaptureWriter::write_batch(Queue& batch, std::map<SessionId, Dropped>& dropped) {
     std::uint64_t payload_bytes = 0;
+    for (const auto id : m_dirty) {  // left over when the last batch failed
+        if (auto it = m_sessions.find(id); it != m_sessions.end()) it->second.dirty = false;
+    }
+    m_dirty.clear();
+    m_last_session = nullptr;
     m_store->begin();
     // Drops first: they happened before this batch's events were queued (the queue was full),
     // and an End in the batch writes the session's final row.
-    for (const auto& [session, d] : dropped) {
-        m_store->insert(Gap{session, d.first_ts_ns, std::nullopt, d.frames, d.bytes,
-                            GapReason::writer_overflow});
-        auto [it, inserted] = m_sessions.try_emplace(session);
-        if (inserted) {
-            it->second.start.id = session;
-            it->second.start.start_ns = d.first_ts_ns;
+    for (const auto& [id, d] : dropped) {
+        m_store->insert(
+            Gap{id, d.first_ts_ns, std::nullopt, d.frames, d.bytes, GapReason::writer_overflow});
+        bool created = false;
+        auto& open = session(id, created);
+        if (created) {
+            open.row.start.id = id;
+            open.row.start.start_ns = d.first_ts_ns;
         }
-        it->second.frames_lost += d.frames;
-        dirty.insert(session);
+        open.row.frames_lost += d.frames;
+        mark_dirty(id, open);
     }
-    for (auto& event : batch) {
-        std::visit(
-            [&](auto& e) {
-                using T = std::decay_t<decltype(e)>;
-                if constexpr (std::is_same_v<T, SessionStart>) {
-                    m_sessions[e.id].start = e;  // keeps what drops already counted
-                    dirty.insert(e.id);
-                } else if constexpr (std::is_same_v<T, Record>) {
-                    apply(e);
-                    m_store->append(e);
-                    dirty.insert(e.session);
-                    ++frames;
-                    payload_bytes += e.payload.size();
-                } else if constexpr (std::is_same_v<T, Backend>) {
-                    auto& start = m_sessions[e.session].start;
-                    start.id = e.session;
-                    start.backend = e.name;
-                    start.backend_address = e.address;
-                    start.backend_tls = e.tls;
-                    dirty.insert(e.session);
-                } else if constexpr (std::is_same_v<T, Gap>) {
-                    m_store->insert(e);
-                } else if constexpr (std::is_same_v<T, End>) {
-                    auto& row = m_sessions[e.session];
-                    row.start.id = e.session;
-                    row.end_ns = e.end_ns;
-                    if (e.who != ClosedBy::unknown) row.closed_by = e.who;
-                    m_store->upsert(row);
-                    m_sessions.erase(e.session);
-                    dirty.erase(e.session);
-                }
-            },
-            event);
+    auto event = batch.events.begin();
+    for (std::size_t i = 0; i < batch.frames.size(); ++i) {
+        for (; event != batch.events.end() && event->first <= i; ++event)
+            handle(event->second);
+        auto& row = batch.frames[i];
+        bool created = false;
+        auto& open = session(row.session, created);
+        apply(row, open, created);
+        mark_dirty(row.session, open);
+        m_store->append(row);
+        payload_bytes += row.payload.size();
     }
-    for (const auto id : dirty) {
+    for (; event != batch.events.end(); ++event)
+        handle(event->second);
+    for (const auto id : m_dirty) {
         auto it = m_sessions.find(id);
-        if (it != m_sessions.end()) m_store->upsert(it->second);
+        if (it == m_sessions.end() || !it->second.dirty) continue;  // ended in the batch
+        m_store->upsert(it->second.row);
+        it->second.dirty = false;
     }
     m_store->commit();
     std::uint64_t committed = 0;
     {
         std::lock_guard lock(m_mutex);
-        m_stats.frames_committed += frames;
+        m_stats.frames_committed += batch.frames.size();
         m_stats.payload_bytes_committed += payload_bytes;
         ++m_stats.commits;
         committed = m_stats.frames_committed;

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "capture/frame_facts.hpp"
 #include "capture/reader.hpp"
 #include "capture/sqlite.hpp"
 #include "capture/writer.hpp"
@@ -237,6 +238,89 @@ TEST_CASE("credentials are kept when the operator turns redaction off", "[captur
     writer.close();
     CHECK(raw_file_bytes(path).find("Kept-Secret") != std::string::npos);
     CHECK(CaptureReader::open(path)->meta().redaction == "off");
+}
+
+TEST_CASE("every frame reads back with the indexed arguments of its method", "[capture][keys]") {
+    TempDir dir;
+    const auto path = dir.file("k.amqpcap");
+    CaptureWriter writer(path, complete());
+    std::vector<SampleFrame> all;
+    SessionId id = 0;
+    for (const auto* name : {"pika_session.conn1", "amqp_tools.conn1", "amqp_tools.conn3",
+                             "amqp_tools.conn5", "raw_methods.conn1", "raw_methods.conn2"}) {
+        ++id;
+        writer.start_session({.id = id});
+        for (const auto& f : sample_frames(name)) {
+            REQUIRE(writer.record_frame(id, f.direction, f.type, f.channel, f.payload));
+            all.push_back(f);
+        }
+        writer.end_session(id);
+    }
+    writer.close();
+    auto reader = CaptureReader::open(path).value();
+    std::size_t i = 0;
+    std::size_t with_names = 0;
+    // Session order is the order written: sessions 1, 2, ... each from seq 0.
+    reader.for_each({}, RecordOrder::session, [&](const Record& r) {
+        REQUIRE(i < all.size());
+        const auto& f = all[i++];
+        CHECK(r.type == f.type);
+        Record expected;
+        if (f.type == amqp::FrameType::method) {
+            expected.method = amqp::peek_method_id(f.payload).value().key();
+            if (auto method = amqp::decode_method(f.payload)) {
+                extract_indexed_arguments(*method, expected);
+            }
+        }
+        CHECK(r.method == expected.method);
+        CHECK(r.exchange == expected.exchange);
+        CHECK(r.routing_key == expected.routing_key);
+        CHECK(r.queue == expected.queue);
+        CHECK(r.consumer_tag == expected.consumer_tag);
+        CHECK(r.delivery_tag == expected.delivery_tag);
+        if (r.exchange || r.queue) ++with_names;
+        const bool connection = r.method && (*r.method >> 16) == 10;  // credentials redacted
+        if (!connection) CHECK(r.payload == f.payload);
+        return true;
+    });
+    CHECK(i == all.size());
+    CHECK(with_names > 20);
+}
+
+TEST_CASE("a trickle of frames is committed within the flush interval, unasked",
+          "[capture][latency]") {
+    TempDir dir;
+    auto options = complete();
+    options.flush_interval = std::chrono::milliseconds(100);
+    CaptureWriter writer(dir.file("t.amqpcap"), options);
+    const amqp::Bytes body(10, std::byte{'t'});
+    for (int i = 0; i < 3; ++i)
+        writer.record_frame(1, Direction::client_to_broker, amqp::FrameType::body, 1, body);
+    const auto start = std::chrono::steady_clock::now();
+    while (writer.stats().frames_committed < 3 &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(writer.stats().frames_committed == 3);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+}
+
+TEST_CASE(
+    "a small queue wakes the writer before it fills: blocked callers do not wait for "
+    "the flush interval",
+    "[capture][latency]") {
+    TempDir dir;
+    auto options = complete();
+    options.queue_capacity = 8;
+    options.flush_interval = std::chrono::seconds(2);
+    CaptureWriter writer(dir.file("q.amqpcap"), options);
+    const amqp::Bytes body(10, std::byte{'q'});
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i)
+        writer.record_frame(1, Direction::client_to_broker, amqp::FrameType::body, 1, body);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    writer.close();
+    CHECK(writer.stats().frames_committed == 1000);
 }
 
 TEST_CASE("body policies cut bodies and keep their wire size", "[capture]") {
