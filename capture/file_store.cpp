@@ -130,6 +130,7 @@ void FileStore::insert_rows(std::size_t first, std::size_t count) {
         if (count != kRowsPerInsert) s.run_keeping_bindings();
     }
     if (count == kRowsPerInsert) s.run_keeping_bindings();
+    m_last_frame_id = m_db->last_insert_rowid();
 }
 
 void FileStore::end_chunk() {
@@ -137,7 +138,7 @@ void FileStore::end_chunk() {
     for (; m_written < m_chunk.size(); ++m_written)
         insert_rows(m_written, 1);
     const auto frames = static_cast<std::int64_t>(m_chunk.size());
-    if (m_db->last_insert_rowid() != m_next_frame + frames - 1) {
+    if (m_last_frame_id != m_next_frame + frames - 1) {
         throw SqliteError(m_path +
                           ": frame ids out of step (the frames table was written by "
                           "someone else)");

@@ -50,6 +50,9 @@ private:
     std::optional<Statement> m_insert_chunk;
     std::optional<Statement> m_insert_key;
     std::int64_t m_next_frame = 1;  // the id of the next frame appended
+    // The id SQLite gave the last frame inserted: read right after the insert, as
+    // last_insert_rowid() moves with inserts into any table (gaps, sessions).
+    std::int64_t m_last_frame_id = 0;
     std::int64_t m_next_chunk = 1;
     std::vector<const FrameRow*> m_chunk;  // the open chunk's frames
     std::size_t m_written = 0;             // of m_chunk, already inserted

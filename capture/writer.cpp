@@ -287,7 +287,7 @@ void CaptureWriter::run() {
             } catch (const std::exception& e) {
                 std::lock_guard lock(m_mutex);
                 m_failed = true;
-                m_stats.error = e.what();
+                if (m_stats.error.empty()) m_stats.error = e.what();  // the first says why
                 m_stats.frames_dropped += batch.frames.size();
             }
             for (auto& [before, event] : batch.events) {

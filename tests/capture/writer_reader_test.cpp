@@ -578,3 +578,29 @@ TEST_CASE("time order merges chunks whose timestamps overlap, and keys span chun
     CHECK(first == 5001);
     CHECK(after == kFrames - 5000);
 }
+
+TEST_CASE("a batch of exactly 64 frames, then a session row, commits (ids checked per chunk)",
+          "[capture]") {
+    // Frames go in 64 to an INSERT; a batch of 64 has its session's row written after the
+    // last frame INSERT, which once moved last_insert_rowid() and failed the id check.
+    TempDir dir;
+    const auto path = dir.file("sixty_four.amqpcap");
+    const amqp::Bytes body(10, std::byte{'b'});
+    {
+        CaptureWriter writer(path, complete());
+        for (SessionId id = 1; id <= 3; ++id) {
+            writer.start_session({.id = id});
+            for (int i = 0; i < 64; ++i) {
+                writer.record_frame(id, Direction::client_to_broker, amqp::FrameType::body, 1,
+                                    body);
+            }
+            writer.end_session(id);
+            writer.flush();
+            CHECK(writer.stats().error.empty());
+        }
+        CHECK(writer.stats().frames_committed == 3 * 64);
+    }
+    auto reader = CaptureReader::open(path).value();
+    CHECK(reader.count({}) == 3 * 64);
+    CHECK(reader.sessions().size() == 3);
+}
