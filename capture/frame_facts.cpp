@@ -15,16 +15,9 @@ struct IndexedArguments {
     template <amqp::FieldKind K, typename T>
     void operator()(amqp::KindTag<K>, std::string_view name, const T& value) const {
         if constexpr (std::is_same_v<T, std::string>) {
-            if (name == "exchange")
-                record.exchange = value;
-            else if (name == "routing_key")
-                record.routing_key = value;
-            else if (name == "queue")
-                record.queue = value;
-            else if (name == "consumer_tag")
-                record.consumer_tag = value;
+            set_indexed_text(record, name, value);
         } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-            if (name == "delivery_tag") record.delivery_tag = value;
+            set_indexed_number(record, name, value);
         }
     }
 };

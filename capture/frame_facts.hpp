@@ -3,12 +3,32 @@
 // properties, close).
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "formats/amqp/methods.hpp"
 #include "record.hpp"
 
 namespace amqpprox::capture {
+
+// The one list of the arguments captures index, by name: sets the field of that name in
+// `target` (a Record, or a FrameRow's views) to `value`; other names set nothing.
+template <typename Target, typename Text>
+void set_indexed_text(Target& target, std::string_view name, const Text& value) {
+    if (name == "exchange")
+        target.exchange = value;
+    else if (name == "routing_key")
+        target.routing_key = value;
+    else if (name == "queue")
+        target.queue = value;
+    else if (name == "consumer_tag")
+        target.consumer_tag = value;
+}
+template <typename Target>
+void set_indexed_number(Target& target, std::string_view name, std::uint64_t value) {
+    if (name == "delivery_tag") target.delivery_tag = value;
+}
 
 // Fills record.exchange/routing_key/queue/consumer_tag/delivery_tag from `method`.
 void extract_indexed_arguments(const amqp::Method& method, Record& record);

@@ -22,19 +22,10 @@ struct InPlaceKeys {
         if constexpr (K == FieldKind::Short) r.u16();
         if constexpr (K == FieldKind::Long) r.u32();
         if constexpr (K == FieldKind::LongLong) {
-            const auto value = r.u64();
-            if (name == "delivery_tag") keys.delivery_tag = value;
+            set_indexed_number(keys, name, r.u64());
         }
         if constexpr (K == FieldKind::ShortStr || K == FieldKind::LongStr) {
-            const auto value = K == FieldKind::ShortStr ? r.short_str() : r.long_str();
-            if (name == "exchange")
-                keys.exchange = value;
-            else if (name == "routing_key")
-                keys.routing_key = value;
-            else if (name == "queue")
-                keys.queue = value;
-            else if (name == "consumer_tag")
-                keys.consumer_tag = value;
+            set_indexed_text(keys, name, K == FieldKind::ShortStr ? r.short_str() : r.long_str());
         }
         if constexpr (K == FieldKind::Bit) r.bit();
         if constexpr (K == FieldKind::Table) has_table = true;  // decoded whole instead
