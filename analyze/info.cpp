@@ -2,6 +2,9 @@
 
 #include <ostream>
 
+#include "analyze/frame_text.hpp"
+#include "analyze/scratch_dir.hpp"
+#include "capture/pcap_source.hpp"
 #include "capture/reader.hpp"
 #include "capture/sqlite.hpp"
 #include "formats/text/json_writer.hpp"
@@ -14,15 +17,34 @@ using capture::CaptureReader;
 
 constexpr std::size_t kGapLines = 10;
 
-void print_text(const CaptureReader& reader, std::ostream& out) {
+// A pcap is described by the capture its import writes; `packets` says what the import
+// read. Null for a capture file.
+struct Described {
+    std::string path;
+    const capture::PcapImportStats* packets = nullptr;
+};
+
+void print_text(const CaptureReader& reader, const Described& file, std::ostream& out) {
     const auto& meta = reader.meta();
     const auto totals = reader.totals();
-    out << "file:       " << reader.path() << '\n';
-    out << "format:     " << meta.format << ' ' << meta.format_version << ", written by "
-        << meta.producer << ' ' << meta.producer_version << " on "
-        << text::format_utc_ns(meta.created_ns) << '\n';
-    out << "source:     " << meta.source << '\n';
-    out << "policies:   bodies=" << meta.bodies << " redaction=" << meta.redaction << '\n';
+    out << "file:       " << file.path << '\n';
+    if (const auto* p = file.packets) {
+        out << "format:     packet capture, described as amqp-analyze import would write it\n";
+        out << "packets:    " << p->packets << " in " << p->connections << " TCP connection(s), "
+            << p->sessions << " of them AMQP";
+        if (p->tls_connections > 0) out << ", " << p->tls_connections << " TLS (not decoded)";
+        if (p->bad_packets > 0) out << "; " << p->bad_packets << " could not be parsed";
+        if (p->cut_packets > 0) out << "; " << p->cut_packets << " cut by the snap length";
+        out << '\n';
+        if (!p->file_error.empty())
+            out << "read error: " << p->file_error << " (what came before is described)\n";
+    } else {
+        out << "format:     " << meta.format << ' ' << meta.format_version << ", written by "
+            << meta.producer << ' ' << meta.producer_version << " on "
+            << text::format_utc_ns(meta.created_ns) << '\n';
+        out << "source:     " << meta.source << '\n';
+        out << "policies:   bodies=" << meta.bodies << " redaction=" << meta.redaction << '\n';
+    }
     out << "sessions:   " << totals.sessions;
     if (totals.open_sessions > 0) out << " (" << totals.open_sessions << " without an end)";
     out << '\n';
@@ -46,27 +68,43 @@ void print_text(const CaptureReader& reader, std::ostream& out) {
     for (std::size_t i = 0; i < gaps.size() && i < kGapLines; ++i) {
         const auto& g = gaps[i];
         out << "  " << text::format_utc_ns(g.ts_ns) << " session "
-            << (g.session ? std::to_string(*g.session) : "-") << ": " << g.frames << " frames, "
-            << g.bytes << " bytes (" << capture::to_string(g.reason) << ")\n";
+            << (g.session ? std::to_string(*g.session) : "-");
+        if (g.direction) out << ' ' << arrow(*g.direction);
+        out << ": " << g.frames << " frames, " << g.bytes << " bytes ("
+            << capture::to_string(g.reason) << ")\n";
     }
     if (gaps.size() > kGapLines) out << "  ... " << gaps.size() - kGapLines << " more\n";
 }
 
-void print_json(const CaptureReader& reader, std::ostream& out) {
+void print_json(const CaptureReader& reader, const Described& file, std::ostream& out) {
     const auto& meta = reader.meta();
     const auto totals = reader.totals();
     std::string s;
     text::JsonWriter json(s);
     json.begin_object();
-    json.key("file").value(reader.path());
-    json.key("format").value(meta.format);
-    json.key("format_version").value(meta.format_version);
-    json.key("producer").value(meta.producer);
-    json.key("producer_version").value(meta.producer_version);
-    json.key("created_ns").value(meta.created_ns);
-    json.key("source").value(meta.source);
-    json.key("bodies").value(meta.bodies);
-    json.key("redaction").value(meta.redaction);
+    json.key("file").value(file.path);
+    if (const auto* p = file.packets) {
+        json.key("format").value("pcap");
+        json.key("packets").begin_object();
+        json.key("packets").value(p->packets);
+        json.key("bad_packets").value(p->bad_packets);
+        json.key("cut_packets").value(p->cut_packets);
+        json.key("connections").value(p->connections);
+        json.key("amqp_connections").value(p->sessions);
+        json.key("tls_connections").value(p->tls_connections);
+        json.key("read_error");
+        p->file_error.empty() ? json.null() : json.value(p->file_error);
+        json.end_object();
+    } else {
+        json.key("format").value(meta.format);
+        json.key("format_version").value(meta.format_version);
+        json.key("producer").value(meta.producer);
+        json.key("producer_version").value(meta.producer_version);
+        json.key("created_ns").value(meta.created_ns);
+        json.key("source").value(meta.source);
+        json.key("bodies").value(meta.bodies);
+        json.key("redaction").value(meta.redaction);
+    }
     json.key("sessions").value(totals.sessions);
     json.key("open_sessions").value(totals.open_sessions);
     json.key("frames").value(totals.frames);
@@ -82,6 +120,7 @@ void print_json(const CaptureReader& reader, std::ostream& out) {
         json.key("session");
         g.session ? json.value(*g.session) : json.null();
         json.key("ts_ns").value(g.ts_ns);
+        if (g.direction) json.key("from").value(capture::to_string(*g.direction));
         json.key("frames").value(g.frames);
         json.key("bytes").value(g.bytes);
         json.key("reason").value(capture::to_string(g.reason));
@@ -92,22 +131,37 @@ void print_json(const CaptureReader& reader, std::ostream& out) {
     out << s << '\n';
 }
 
-}  // namespace
-
-int print_info(const std::string& path, std::ostream& out, std::ostream& err,
-               const InfoOptions& options) {
-    auto reader = CaptureReader::open(path);
+int describe(const std::string& capture_path, const Described& file, std::ostream& out,
+             std::ostream& err, const InfoOptions& options) {
+    auto reader = CaptureReader::open(capture_path);
     if (!reader) {
         err << "amqp-analyze: " << reader.error().message << '\n';
         return 2;
     }
     try {
-        options.json ? print_json(*reader, out) : print_text(*reader, out);
+        options.json ? print_json(*reader, file, out) : print_text(*reader, file, out);
     } catch (const capture::SqliteError& e) {
         err << "amqp-analyze: " << e.what() << '\n';
         return 2;
     }
     return 0;
+}
+
+}  // namespace
+
+int print_info(const std::string& path, std::ostream& out, std::ostream& err,
+               const InfoOptions& options) {
+    if (!capture::looks_like_packet_capture(path)) return describe(path, {path}, out, err, options);
+    const ScratchDir scratch;
+    const auto imported = (scratch.path() / "info.amqpcap").string();
+    capture::PcapImportOptions pcap;
+    pcap.ports.insert(pcap.ports.end(), options.ports.begin(), options.ports.end());
+    const auto stats = capture::import_pcap_file(path, imported, pcap);
+    if (!stats) {
+        err << "amqp-analyze: " << stats.error() << '\n';
+        return 2;
+    }
+    return describe(imported, {path, &*stats}, out, err, options);
 }
 
 }  // namespace amqpprox::analyze

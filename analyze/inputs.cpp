@@ -1,9 +1,7 @@
 #include "inputs.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <queue>
@@ -135,23 +133,11 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
     return set;
 }
 
-InputSet::ScratchDir::ScratchDir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "amqp-analyze.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-    path = pattern;
-}
-
-InputSet::ScratchDir::~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-}
-
 tl::expected<std::string, InputError> InputSet::import_packets(
     const std::string& pcap_path, const capture::PcapImportOptions& pcap) {
     if (!m_scratch) m_scratch = std::make_shared<ScratchDir>();
     const auto path =
-        (m_scratch->path / ("pcap" + std::to_string(m_series.size()) + ".amqpcap")).string();
+        (m_scratch->path() / ("pcap" + std::to_string(m_series.size()) + ".amqpcap")).string();
     auto stats = capture::import_pcap_file(pcap_path, path, pcap);
     if (!stats) return tl::unexpected(InputError{stats.error()});
     if (!stats->file_error.empty()) {

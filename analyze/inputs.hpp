@@ -15,6 +15,7 @@
 
 #include <tl/expected.hpp>
 
+#include "analyze/scratch_dir.hpp"
 #include "capture/pcap_source.hpp"
 #include "capture/reader.hpp"
 
@@ -84,20 +85,13 @@ public:
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
 private:
-    // Where pcaps given as inputs are imported to; removed with the last copy of the set.
-    struct ScratchDir {
-        ScratchDir();
-        ~ScratchDir();
-        ScratchDir(const ScratchDir&) = delete;
-        ScratchDir& operator=(const ScratchDir&) = delete;
-        std::filesystem::path path;
-    };
     // A pcap turned into a capture file in the scratch directory; returns its path.
     tl::expected<std::string, InputError> import_packets(const std::string& pcap_path,
                                                          const capture::PcapImportOptions& pcap);
 
     static bool selects(const SessionInfo& session, const Selection& selection);
 
+    // Where pcaps given as inputs are imported to; removed with the last copy of the set.
     std::shared_ptr<ScratchDir> m_scratch;  // first: its files outlive the readers on them
     std::vector<std::string> m_warnings;
     std::vector<File> m_files;

@@ -108,9 +108,15 @@ int main(int argc, char** argv) {
     InfoOptions info;
     std::vector<std::string> captures;
     auto* info_cmd = app.add_subcommand(
-        "info", "Describe capture files: format, policies, sessions, frames, time span, gaps");
-    info_cmd->add_option("FILE", captures, "Capture files")->required();
+        "info",
+        "Describe capture files (or pcaps): format, policies, sessions, frames, time span, gaps");
+    info_cmd->add_option("FILE", captures, "Capture files, pcap or pcapng files")->required();
     info_cmd->add_flag("--json", info.json, "One JSON object per file");
+    info_cmd
+        ->add_option("--port", info.ports,
+                     "In pcaps, also take connections on this TCP port as AMQP when no protocol "
+                     "header is seen (5672 and 5671 always are)")
+        ->type_name("PORT");
 
     ImportOptions import;
     auto* import_cmd = app.add_subcommand(

@@ -88,6 +88,7 @@ void TracePrinter::gap(std::string& out, std::string_view session, const capture
         std::string line;
         text::JsonWriter json(line);
         begin_line(json, g.ts_ns, session);
+        if (g.direction) json.key("from").value(capture::to_string(*g.direction));
         json.key("gap").begin_object();
         json.key("frames").value(g.frames);
         json.key("bytes").value(g.bytes);
@@ -101,7 +102,9 @@ void TracePrinter::gap(std::string& out, std::string_view session, const capture
     m_time.append(out, g.ts_ns);
     out += "  ";
     out += session;
-    out += "  ----  -- gap: ";
+    out += "  ";
+    out += g.direction ? arrow(*g.direction) : "----";  // a gap of no one direction: overflow
+    out += "  -- gap: ";
     append_number(out, g.frames);
     out += " frames, ";
     append_number(out, g.bytes);

@@ -1,5 +1,7 @@
 #include "analyze/info.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -52,4 +54,55 @@ TEST_CASE("info reports what is not a capture, exit 2", "[analyze][info]") {
     std::ostringstream out, err;
     CHECK(analyze::print_info(dir.file("none.amqpcap"), out, err, {}) == 2);
     CHECK(err.str() == "amqp-analyze: " + dir.file("none.amqpcap") + ": no such file\n");
+}
+
+TEST_CASE("info describes a pcap by what its import would hold", "[analyze][info][pcap]") {
+    const std::string pcap = std::string(AMQPPROX_SAMPLES_DIR) + "/pcap/pika_lo.pcap";
+    std::ostringstream out, err;
+    REQUIRE(analyze::print_info(pcap, out, err, {}) == 0);
+    const auto text = out.str();
+    CHECK(text.find("file:       " + pcap + "\n") != std::string::npos);
+    CHECK(text.find("packets:    54 in 1 TCP connection(s), 1 of them AMQP\n") !=
+          std::string::npos);
+    CHECK(text.find("sessions:   1\n") != std::string::npos);
+    CHECK(text.find("frames:     46 (1896 bytes on the wire") != std::string::npos);
+    CHECK(text.find("gaps:       none") != std::string::npos);
+    CHECK(err.str().empty());
+
+    std::ostringstream json_out;
+    REQUIRE(analyze::print_info(pcap, json_out, err, {.json = true}) == 0);
+    const auto json = nlohmann::json::parse(json_out.str());
+    CHECK(json["format"] == "pcap");
+    CHECK(json["packets"]["packets"] == 54);
+    CHECK(json["packets"]["amqp_connections"] == 1);
+    CHECK(json["packets"]["read_error"].is_null());
+    CHECK(json["frames"] == 46);
+}
+
+TEST_CASE("info on a pcap cut by the snap length counts the cut packets and their gaps",
+          "[analyze][info][pcap]") {
+    const std::string pcap = std::string(AMQPPROX_SAMPLES_DIR) + "/pcap/pika_snaplen.pcap";
+    std::ostringstream out, err;
+    REQUIRE(analyze::print_info(pcap, out, err, {}) == 0);
+    const auto text = out.str();
+    CHECK(text.find("packets:    54 in 1 TCP connection(s), 1 of them AMQP; 5 cut by the snap "
+                    "length\n") != std::string::npos);
+    CHECK(text.find("gaps:       5, 0 frames not recorded\n") != std::string::npos);
+    CHECK(text.find("  2026-11-29T03:47:53.300908Z session 1 C<-B: 0 frames, 505 bytes (missing "
+                    "bytes)\n") != std::string::npos);
+    CHECK(text.find("gaps:       none") == std::string::npos);
+}
+
+TEST_CASE("info on a pcap cut short says where reading stopped", "[analyze][info][pcap]") {
+    test::TempDir dir;
+    const std::string sample = std::string(AMQPPROX_SAMPLES_DIR) + "/pcap/pika_lo.pcap";
+    const auto cut = dir.file("cut.pcap");
+    {
+        std::ifstream in(sample, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    }
+    std::ostringstream out, err;
+    REQUIRE(analyze::print_info(cut, out, err, {}) == 0);
+    CHECK(out.str().find("read error: ") != std::string::npos);
 }

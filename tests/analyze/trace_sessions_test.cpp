@@ -213,13 +213,16 @@ TEST_CASE("an empty capture matches nothing; gaps show in the trace", "[analyze]
         capture::Database db(path, capture::Database::Mode::read_write_create);
         db.exec(
             "INSERT INTO gaps(session, ts_ns, direction, frames, bytes, reason) VALUES "
-            "(7, 1700000000003500000, 0, 12, 3400, 'writer overflow')");
+            "(7, 1700000000003500000, 0, 12, 3400, 'writer overflow'),"
+            "(7, 1700000000003600000, NULL, 2, 300, 'writer overflow')");
     }
     auto [inputs, selection] = open(path);
     std::ostringstream out, err;
     REQUIRE(analyze::print_trace(inputs, selection, {}, out, err) == 0);
     CHECK(out.str().find("Connection.Open virtual_host=\"/\"\n"
-                         "2023-11-14T22:13:20.003500Z  7  ----  -- gap: 12 frames, 3400 bytes "
+                         "2023-11-14T22:13:20.003500Z  7  C->B  -- gap: 12 frames, 3400 bytes "
+                         "not recorded (writer overflow)\n"
+                         "2023-11-14T22:13:20.003600Z  7  ----  -- gap: 2 frames, 300 bytes "
                          "not recorded (writer overflow)\n"
                          "2023-11-14T22:13:20.004000Z  7  C->B  ch1  Basic.Publish") !=
           std::string::npos);

@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
-# Installs every Debian package amqpprox needs to build, test, demo and benchmark.
-# Idempotent: installs only what is missing; runs apt-get as root or through sudo.
+# Installs the Debian packages amqpprox needs. Idempotent: installs only what is missing;
+# runs apt-get as root or through sudo.
+#   tests/env/install-deps.sh [test|all]
+#     test  build, run every test (make test): a compiler, the libraries, a broker, real
+#           clients, tshark and a headless browser
+#     all   (default) also what fuzzing, formatting and the benchmarks use (make fuzz,
+#           make format, make build with its benchmarks, make bench)
 set -euo pipefail
+
+profile=${1:-all}
+case "$profile" in
+  test | all) ;;
+  *)
+    echo "install-deps: unknown profile '$profile' (accepted: test, all)" >&2
+    exit 2
+    ;;
+esac
 
 packages=(
   # build
-  cmake make pkg-config g++ clang libclang-rt-14-dev clang-format
+  cmake make pkg-config g++
   libboost-dev libsqlite3-dev sqlite3 libpcap-dev zlib1g-dev libcli11-dev catch2
   libexpected-dev libssl-dev nlohmann-json3-dev
   # a real broker and real clients for the integration tests and the demo
-  rabbitmq-server python3-pika amqp-tools librabbitmq-dev
+  rabbitmq-server python3-pika amqp-tools
   # the strict Prometheus text parser the metrics test checks /metrics with
   python3-prometheus-client
-  # packet capture and dissection (samples, agreement tests), baselines for benchmarks
-  tcpdump tshark haproxy time bc iproute2
-  # certificates for the amqps replay test
+  # packet capture and dissection (samples, agreement tests)
+  tcpdump tshark bc
+  # certificates for the TLS tests
   openssl
   # headless browser for the HTML report's rendering test
   chromium
 )
+if [[ "$profile" == all ]]; then
+  packages+=(
+    # libFuzzer targets and their runtime; make format
+    clang libclang-rt-14-dev clang-format
+    # the benchmarks: rabbitmq-c load generator, baselines, timing
+    librabbitmq-dev haproxy time iproute2
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +49,7 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "install-deps: all ${#packages[@]} packages of profile $profile present"
   exit 0
 fi
 
