@@ -50,17 +50,26 @@ void bind_frame(Statement& s, int base, const FrameRow& r) {
 
 }  // namespace
 
-FileStore::FileStore(const std::string& path, const CaptureMeta& meta) : m_path(path) {
+FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durability durability)
+    : m_path(path), m_durability(durability) {
     if (std::filesystem::exists(path)) {
         throw SqliteError(path + ": capture file exists (choose another name or remove it)");
     }
     m_db = std::make_unique<Database>(path, Database::Mode::read_write_create);
-    // WAL: readers (amqp-analyze trace --follow) see committed batches while we write;
-    // synchronous=NORMAL: a killed process loses nothing committed, only a power cut
-    // can lose the last batches.
     m_db->exec("PRAGMA page_size = 65536");
-    m_db->exec("PRAGMA journal_mode = WAL");
-    m_db->exec("PRAGMA synchronous = NORMAL");
+    if (durability == Durability::live) {
+        // WAL: readers (amqp-analyze trace --follow) see committed batches while we write;
+        // synchronous=NORMAL: a killed process loses nothing committed, only a power cut
+        // can lose the last batches.
+        m_db->exec("PRAGMA journal_mode = WAL");
+        m_db->exec("PRAGMA synchronous = NORMAL");
+    } else {
+        // Each page is written once, into the file: no log to copy it from at checkpoints.
+        // The rollback journal stays in memory so that a failed batch still rolls back
+        // (frames are appended to new pages, which it does not copy).
+        m_db->exec("PRAGMA journal_mode = MEMORY");
+        m_db->exec("PRAGMA synchronous = OFF");
+    }
     m_db->exec("PRAGMA cache_size = -65536");
     m_db->exec("PRAGMA temp_store = MEMORY");
     create_schema(*m_db, meta);
@@ -230,7 +239,13 @@ void FileStore::close() {
     m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
-    m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (m_durability == Durability::live) {
+        m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } else {
+        // The journal mode of a live capture, so that readers need not care. Not synced, like
+        // a copied file: the kernel writes it back; what a power cut takes can be imported again.
+        m_db->exec("PRAGMA journal_mode = WAL");
+    }
     m_db.reset();
 }
 

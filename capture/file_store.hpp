@@ -10,6 +10,7 @@
 
 #include "chunk_index.hpp"
 #include "frame_row.hpp"
+#include "policy.hpp"
 #include "record.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
@@ -19,7 +20,8 @@ namespace amqpprox::capture {
 class FileStore {
 public:
     // Creates `path`, which must not exist yet. Throws SqliteError.
-    FileStore(const std::string& path, const CaptureMeta& meta);
+    FileStore(const std::string& path, const CaptureMeta& meta,
+              Durability durability = Durability::live);
     ~FileStore();
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;
@@ -36,7 +38,7 @@ public:
     // Bytes on disk (database and write-ahead log).
     std::uint64_t size_bytes() const;
     const std::string& path() const { return m_path; }
-    // Merges the write-ahead log into the file and closes it.
+    // Merges the write-ahead log into the file (bulk: switches the file to one) and closes it.
     void close();
 
 private:
@@ -44,6 +46,7 @@ private:
     void end_chunk();
 
     std::string m_path;
+    Durability m_durability;
     std::unique_ptr<Database> m_db;
     std::optional<Statement> m_insert_frame;   // one row
     std::optional<Statement> m_insert_frames;  // kRowsPerInsert rows

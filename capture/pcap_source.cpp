@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <thread>
 
 #include "capture/sink_relay.hpp"
+#include "capture/sqlite.hpp"
 #include "formats/amqp/frame.hpp"
 #include "formats/amqp/protocol_header.hpp"
 #include "formats/pcap/mapped_pcap.hpp"
@@ -474,12 +476,41 @@ tl::expected<PcapImportStats, std::string> stream_pcap_sessions(
 tl::expected<PcapImportStats, std::string> import_pcap_file(const std::string& path,
                                                             const std::string& capture_path,
                                                             const PcapImportOptions& options) {
+    // Bulk writing is the fastest, but a file it leaves unfinished may not open: it is written
+    // under another name and gets its own when complete.
+    if (std::filesystem::exists(capture_path))
+        throw SqliteError(capture_path +
+                          ": capture file exists (choose another name or remove it)");
+    const auto partial = capture_path + ".partial";
     WriterOptions writer_options;
     writer_options.overflow = OverflowPolicy::block;
     writer_options.source = path;
-    CaptureWriter writer(capture_path, writer_options);
-    auto stats = import_pcap(path, writer, options);
-    writer.close();
+    writer_options.durability = Durability::bulk;
+    tl::expected<PcapImportStats, std::string> stats;
+    std::string write_error;
+    {
+        CaptureWriter writer(partial, writer_options);
+        try {
+            stats = import_pcap(path, writer, options);
+        } catch (...) {
+            writer.close();
+            std::error_code ignored;
+            std::filesystem::remove(partial, ignored);
+            throw;
+        }
+        writer.close();
+        write_error = writer.stats().error;
+    }
+    std::error_code ec;
+    if (stats && write_error.empty()) std::filesystem::rename(partial, capture_path, ec);
+    if (!stats || !write_error.empty() || ec) {
+        std::error_code ignored;
+        std::filesystem::remove(partial, ignored);
+        if (!stats) return stats;
+        return tl::unexpected(
+            capture_path + ": " +
+            (write_error.empty() ? "cannot rename " + partial + ": " + ec.message() : write_error));
+    }
     return stats;
 }
 

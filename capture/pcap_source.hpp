@@ -106,7 +106,10 @@ tl::expected<PcapImportStats, std::string> import_pcap(const std::string& path,
                                                        const PcapImportOptions& options = {});
 
 // import_pcap into a new capture file at `capture_path` (its writer blocks rather than drop
-// frames: a file can wait). Throws SqliteError when the capture cannot be created.
+// frames: a file can wait). Written in bulk under `capture_path` + ".partial", renamed when
+// done: a killed import leaves no file that passes for a capture. Also an error when the
+// capture could not be written to its end (removed then). Throws SqliteError when the
+// capture cannot be created.
 tl::expected<PcapImportStats, std::string> import_pcap_file(const std::string& path,
                                                             const std::string& capture_path,
                                                             const PcapImportOptions& options = {});

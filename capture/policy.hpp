@@ -39,6 +39,14 @@ struct BodyPolicy {
 // proxy), or block the caller until there is room (for tests that must be complete).
 enum class OverflowPolicy : std::uint8_t { drop, block };
 
+// How a file is written. live: write-ahead log; readers (trace --follow) see each batch as
+// it commits, and a killed writer leaves a file that opens with every committed batch.
+// bulk: for a file no one reads before it is closed (an import): the pages go straight
+// into the file, with no log on disk and no syncs, and the file is switched to the
+// write-ahead log on closing, so it opens like any capture. A killed writer can leave a file
+// that does not open, so the caller writes it under a name of its own and renames it.
+enum class Durability : std::uint8_t { live, bulk };
+
 struct Rotation {
     std::uint64_t max_bytes = 0;      // start a new file past this size (0: never)
     std::chrono::seconds max_age{0};  // or once a file is this old (0: never)
@@ -56,6 +64,7 @@ struct WriterOptions {
     std::chrono::milliseconds flush_interval{250};  // a live capture is at most this far behind
     Rotation rotation;
     std::string source = "proxy";  // what the frames come from: "proxy", a pcap path, ...
+    Durability durability = Durability::live;
     // Called on the writer thread after each commit with the total frames committed so far.
     std::function<void(std::uint64_t committed_frames)> on_commit;
 };

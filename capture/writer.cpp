@@ -69,7 +69,7 @@ void CaptureWriter::open_next_file() {
     meta.bodies = m_options.bodies.to_string();
     meta.redaction = m_options.redact_credentials ? "credentials" : "off";
     meta.file_index = std::to_string(m_file_index);
-    auto store = std::make_unique<FileStore>(file_name(m_file_index), meta);
+    auto store = std::make_unique<FileStore>(file_name(m_file_index), meta, m_options.durability);
     if (m_store) m_store->close();
     m_store = std::move(store);
     m_file_opened_ns = meta.created_ns;

@@ -56,7 +56,7 @@ done
 client=$!
 pids+=("$client")
 # Sampling starts once every connection is open (the ramp-up is not the steady state).
-while kill -0 "$client" 2> /dev/null && ! grep -q 'connections open' "$tmp/client.err"; do sleep 0.5; done
+while kill -0 "$client" 2> /dev/null && ! grep -qs 'connections open' "$tmp/client.err"; do sleep 0.5; done
 echo "soak: $(grep -m1 'connections open' "$tmp/client.err" || echo 'connections never all opened') at $(date -u +%H:%M:%S)"
 samples=() anon=() mapped=() drops=()
 while kill -0 "$client" 2> /dev/null; do

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "capture/reader.hpp"
+#include "capture/sqlite.hpp"
 #include "capture_test_support.hpp"
 
 using namespace amqpprox;
@@ -164,4 +165,25 @@ TEST_CASE("pcap source: damaged files give an error or a report, never a crash",
         CHECK(looks_like_packet_capture(sample("pcap/pika_lo.pcapng")));
         CHECK(looks_like_packet_capture(sample("pcap/pika_lo.pcap.gz")));
     }
+}
+
+TEST_CASE("an import is written under a name of its own and renamed when complete",
+          "[capture][pcap][import]") {
+    test::TempDir dir;
+    const auto out = dir.file("imported.amqpcap");
+    const auto stats = import_pcap_file(sample("pcap/pika_lo.pcap"), out);
+    REQUIRE(stats);
+    CHECK(stats->sessions == 1);
+    CHECK(std::filesystem::exists(out));
+    CHECK_FALSE(std::filesystem::exists(out + ".partial"));
+    auto reader = CaptureReader::open(out);
+    REQUIRE(reader);
+    CHECK(reader->totals().frames == stats->frames);
+
+    // An existing capture is never overwritten; a failed import leaves nothing behind.
+    CHECK_THROWS_AS(import_pcap_file(sample("pcap/pika_lo.pcap"), out), SqliteError);
+    const auto failed = dir.file("failed.amqpcap");
+    CHECK_FALSE(import_pcap_file(dir.file("no-such.pcap"), failed));
+    CHECK_FALSE(std::filesystem::exists(failed));
+    CHECK_FALSE(std::filesystem::exists(failed + ".partial"));
 }

@@ -112,6 +112,39 @@ TEST_CASE("a recorded session reads back frame for frame", "[capture]") {
     CHECK(totals.open_sessions == 0);
 }
 
+TEST_CASE("a capture written in bulk opens and reads like a live one", "[capture][bulk]") {
+    TempDir dir;
+    const auto path = dir.file("bulk.amqpcap");
+    auto options = complete();
+    options.durability = Durability::bulk;
+    CaptureWriter writer(path, options);
+    const auto frames = write_pika_session(writer, 1'700'000'000'000'000'000);
+    writer.close();
+    CHECK(writer.stats().error.empty());
+    CHECK(writer.stats().frames_committed == frames.size());
+
+    {
+        Database db(path, Database::Mode::read_write_create);
+        auto mode = db.prepare("PRAGMA journal_mode");
+        REQUIRE(mode.step());
+        CHECK(mode.text(0) == "wal");  // like a live capture, for readers and for follow
+        auto check = db.prepare("PRAGMA integrity_check");
+        REQUIRE(check.step());
+        CHECK(check.text(0) == "ok");
+    }
+    auto reader = CaptureReader::open(path);
+    REQUIRE(reader);
+    CHECK(reader->totals().frames == frames.size());
+    std::size_t i = 0;
+    reader->for_each({}, RecordOrder::session, [&](const Record& r) {
+        REQUIRE(i < frames.size());
+        if (r.method != amqp::ConnectionStartOk::id.key()) CHECK(r.payload == frames[i].payload);
+        ++i;
+        return true;
+    });
+    CHECK(i == frames.size());
+}
+
 TEST_CASE("filters return exactly the matching frames", "[capture]") {
     TempDir dir;
     const auto path = dir.file("f.amqpcap");
