@@ -26,8 +26,8 @@ packages=(
   rabbitmq-server python3-pika amqp-tools
   # the strict Prometheus text parser the metrics test checks /metrics with
   python3-prometheus-client
-  # packet capture and dissection (samples, agreement tests)
-  tcpdump tshark bc
+  # packet capture and dissection (samples, agreement tests); tools the test scripts call
+  tcpdump tshark bc iproute2 curl
   # certificates for the TLS tests
   openssl
   # headless browser for the HTML report's rendering test
@@ -38,7 +38,7 @@ if [[ "$profile" == all ]]; then
     # libFuzzer targets and their runtime; make format
     clang libclang-rt-14-dev clang-format
     # the benchmarks: rabbitmq-c load generator, baselines, timing
-    librabbitmq-dev haproxy time iproute2
+    librabbitmq-dev haproxy time
   )
 fi
 
