@@ -23,8 +23,10 @@ body=100
 py=/usr/bin/python3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/amqpprox-replay-bench.XXXXXX")
 proxy_pid=
+tcpdump_pid=
 cleanup() {
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2> /dev/null && wait "$proxy_pid" 2> /dev/null
+  [ -n "$tcpdump_pid" ] && kill -INT "$tcpdump_pid" 2> /dev/null && wait "$tcpdump_pid" 2> /dev/null
   "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
   rm -rf "$tmp"
 }
@@ -80,6 +82,7 @@ sleep 2
   > /dev/null
 sleep 1
 kill -INT "$tcpdump_pid" && wait "$tcpdump_pid" || true
+tcpdump_pid=
 grep -E 'captured|dropped' "$tmp/tcpdump.log" | sed 's/^/tcpdump: /'
 "$build/analyze/amqp-analyze" import "$max_pcap" -o "$tmp/max.amqpcap" > /dev/null
 target="amqp://guest:guest@127.0.0.1:$broker"
