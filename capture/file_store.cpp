@@ -239,12 +239,15 @@ void FileStore::close() {
     m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
-    if (m_durability == Durability::live) {
-        m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } else {
-        // The journal mode of a live capture, so that readers need not care. Not synced, like
-        // a copied file: the kernel writes it back; what a power cut takes can be imported again.
-        m_db->exec("PRAGMA journal_mode = WAL");
+    // A finished capture is one self-contained file in rollback mode: readers then create no
+    // -wal and -shm files beside it, and can read it in a directory they cannot write. Leaving
+    // WAL needs the file to ourselves; while a reader follows it, it stays in WAL, emptied.
+    // (Bulk files are not synced, like a copied file: the kernel writes them back, and what a
+    // power cut takes can be imported again.)
+    try {
+        m_db->exec("PRAGMA journal_mode = DELETE");
+    } catch (const SqliteError&) {
+        if (m_durability == Durability::live) m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     m_db.reset();
 }

@@ -38,7 +38,8 @@ public:
     // Bytes on disk (database and write-ahead log).
     std::uint64_t size_bytes() const;
     const std::string& path() const { return m_path; }
-    // Merges the write-ahead log into the file (bulk: switches the file to one) and closes it.
+    // Merges the write-ahead log into the file, leaves WAL mode when no reader is on the file,
+    // and closes it.
     void close();
 
 private:

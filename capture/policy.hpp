@@ -42,9 +42,9 @@ enum class OverflowPolicy : std::uint8_t { drop, block };
 // How a file is written. live: write-ahead log; readers (trace --follow) see each batch as
 // it commits, and a killed writer leaves a file that opens with every committed batch.
 // bulk: for a file no one reads before it is closed (an import): the pages go straight
-// into the file, with no log on disk and no syncs, and the file is switched to the
-// write-ahead log on closing, so it opens like any capture. A killed writer can leave a file
-// that does not open, so the caller writes it under a name of its own and renames it.
+// into the file, with no log on disk and no syncs. Closed, both are the same kind of file. A
+// killed bulk writer can leave a file that does not open, so the caller writes it under a
+// name of its own and renames it.
 enum class Durability : std::uint8_t { live, bulk };
 
 struct Rotation {

@@ -112,6 +112,50 @@ TEST_CASE("a recorded session reads back frame for frame", "[capture]") {
     CHECK(totals.open_sessions == 0);
 }
 
+TEST_CASE("a closed capture is one file, and reading it adds none", "[capture]") {
+    TempDir dir;
+    const auto path = dir.file("closed.amqpcap");
+    {
+        CaptureWriter writer(path, complete());
+        write_pika_session(writer, 1'700'000'000'000'000'000);
+        writer.close();
+    }
+    const auto only_the_file = [&] {
+        return !std::filesystem::exists(path + "-wal") && !std::filesystem::exists(path + "-shm");
+    };
+    CHECK(only_the_file());
+    {
+        auto reader = CaptureReader::open(path);
+        REQUIRE(reader);
+        CHECK(reader->totals().frames > 0);
+    }
+    CHECK(only_the_file());  // a read-only reader of a WAL file would have left both
+    Database db(path, Database::Mode::read_only);
+    auto mode = db.prepare("PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    CHECK(mode.text(0) == "delete");
+}
+
+TEST_CASE("a capture closed while a reader follows it stays in WAL mode, whole", "[capture]") {
+    TempDir dir;
+    const auto path = dir.file("followed.amqpcap");
+    CaptureWriter writer(path, complete());
+    const auto frames = write_pika_session(writer, 1'700'000'000'000'000'000);
+    writer.flush();
+    auto follower = CaptureReader::open(path);
+    REQUIRE(follower);
+    CHECK(follower->totals().frames == frames.size());
+    writer.close();
+    CHECK(writer.stats().error.empty());
+    auto reader = CaptureReader::open(path);
+    REQUIRE(reader);
+    CHECK(reader->totals().frames == frames.size());
+    Database db(path, Database::Mode::read_only);
+    auto mode = db.prepare("PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    CHECK(mode.text(0) == "wal");
+}
+
 TEST_CASE("a capture written in bulk opens and reads like a live one", "[capture][bulk]") {
     TempDir dir;
     const auto path = dir.file("bulk.amqpcap");
@@ -127,7 +171,7 @@ TEST_CASE("a capture written in bulk opens and reads like a live one", "[capture
         Database db(path, Database::Mode::read_write_create);
         auto mode = db.prepare("PRAGMA journal_mode");
         REQUIRE(mode.step());
-        CHECK(mode.text(0) == "wal");  // like a live capture, for readers and for follow
+        CHECK(mode.text(0) == "delete");  // like every closed capture
         auto check = db.prepare("PRAGMA integrity_check");
         REQUIRE(check.step());
         CHECK(check.text(0) == "ok");
