@@ -41,6 +41,14 @@ std::vector<SampleFrame> write_pika_session(CaptureWriter& writer, std::int64_t 
     return frames;
 }
 
+// "wal" or "delete": how a capture file is left.
+std::string journal_mode(const std::string& path) {
+    Database db(path, Database::Mode::read_only);
+    auto mode = db.prepare("PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    return mode.text(0);
+}
+
 std::optional<std::string> exchange_of(const amqp::Bytes& payload) {
     auto method = amqp::decode_method(payload);
     if (!method) return std::nullopt;
@@ -130,10 +138,7 @@ TEST_CASE("a closed capture is one file, and reading it adds none", "[capture]")
         CHECK(reader->totals().frames > 0);
     }
     CHECK(only_the_file());  // a read-only reader of a WAL file would have left both
-    Database db(path, Database::Mode::read_only);
-    auto mode = db.prepare("PRAGMA journal_mode");
-    REQUIRE(mode.step());
-    CHECK(mode.text(0) == "delete");
+    CHECK(journal_mode(path) == "delete");
 }
 
 TEST_CASE("a capture closed while a reader follows it stays in WAL mode, whole", "[capture]") {
@@ -150,10 +155,7 @@ TEST_CASE("a capture closed while a reader follows it stays in WAL mode, whole",
     auto reader = CaptureReader::open(path);
     REQUIRE(reader);
     CHECK(reader->totals().frames == frames.size());
-    Database db(path, Database::Mode::read_only);
-    auto mode = db.prepare("PRAGMA journal_mode");
-    REQUIRE(mode.step());
-    CHECK(mode.text(0) == "wal");
+    CHECK(journal_mode(path) == "wal");
 }
 
 TEST_CASE("a capture written in bulk opens and reads like a live one", "[capture][bulk]") {
@@ -167,11 +169,9 @@ TEST_CASE("a capture written in bulk opens and reads like a live one", "[capture
     CHECK(writer.stats().error.empty());
     CHECK(writer.stats().frames_committed == frames.size());
 
+    CHECK(journal_mode(path) == "delete");  // like every closed capture
     {
         Database db(path, Database::Mode::read_write_create);
-        auto mode = db.prepare("PRAGMA journal_mode");
-        REQUIRE(mode.step());
-        CHECK(mode.text(0) == "delete");  // like every closed capture
         auto check = db.prepare("PRAGMA integrity_check");
         REQUIRE(check.step());
         CHECK(check.text(0) == "ok");
