@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "analyze/frame_text.hpp"
-#include "analyze/scratch_dir.hpp"
+#include "analyze/inputs.hpp"
 #include "capture/pcap_source.hpp"
 #include "capture/reader.hpp"
 #include "capture/sqlite.hpp"
@@ -131,15 +131,10 @@ void print_json(const CaptureReader& reader, const Described& file, std::ostream
     out << s << '\n';
 }
 
-int describe(const std::string& capture_path, const Described& file, std::ostream& out,
+int describe(const CaptureReader& reader, const Described& file, std::ostream& out,
              std::ostream& err, const InfoOptions& options) {
-    auto reader = CaptureReader::open(capture_path);
-    if (!reader) {
-        err << "amqp-analyze: " << reader.error().message << '\n';
-        return 2;
-    }
     try {
-        options.json ? print_json(*reader, file, out) : print_text(*reader, file, out);
+        options.json ? print_json(reader, file, out) : print_text(reader, file, out);
     } catch (const capture::SqliteError& e) {
         err << "amqp-analyze: " << e.what() << '\n';
         return 2;
@@ -151,17 +146,24 @@ int describe(const std::string& capture_path, const Described& file, std::ostrea
 
 int print_info(const std::string& path, std::ostream& out, std::ostream& err,
                const InfoOptions& options) {
-    if (!capture::looks_like_packet_capture(path)) return describe(path, {path}, out, err, options);
-    const ScratchDir scratch;
-    const auto imported = (scratch.path() / "info.amqpcap").string();
+    if (!capture::looks_like_packet_capture(path)) {
+        auto reader = CaptureReader::open(path);
+        if (!reader) {
+            err << "amqp-analyze: " << reader.error().message << '\n';
+            return 2;
+        }
+        return describe(*reader, {path}, out, err, options);
+    }
+    // Described by what its import holds, read the way every other command reads a pcap.
     capture::PcapImportOptions pcap;
     pcap.ports.insert(pcap.ports.end(), options.ports.begin(), options.ports.end());
-    const auto stats = capture::import_pcap_file(path, imported, pcap);
-    if (!stats) {
-        err << "amqp-analyze: " << stats.error() << '\n';
+    const auto inputs = InputSet::open({path}, pcap);
+    if (!inputs) {
+        err << "amqp-analyze: " << inputs.error().message << '\n';
         return 2;
     }
-    return describe(imported, {path, &*stats}, out, err, options);
+    const auto& file = inputs->files().front();
+    return describe(file.reader, {path, &*file.packets}, out, err, options);
 }
 
 }  // namespace amqpprox::analyze

@@ -77,12 +77,13 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
         if (capture::looks_like_packet_capture(given)) {
             auto imported = set.import_packets(given, pcap);
             if (!imported) return tl::unexpected(imported.error());
-            auto reader = CaptureReader::open(*imported);
+            auto reader = CaptureReader::open(imported->path);
             if (!reader) return tl::unexpected(InputError{reader.error().message});
             auto [it, added] =
                 series_of.emplace(given, static_cast<std::uint32_t>(set.m_series.size()));
             if (added) set.m_series.push_back(given);
-            set.m_files.push_back(File{*imported, it->second, std::move(*reader)});
+            set.m_files.push_back(
+                File{imported->path, it->second, std::move(*reader), std::move(imported->stats)});
             continue;
         }
         for (const auto& path : expand(given)) {
@@ -133,7 +134,7 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
     return set;
 }
 
-tl::expected<std::string, InputError> InputSet::import_packets(
+tl::expected<InputSet::Imported, InputError> InputSet::import_packets(
     const std::string& pcap_path, const capture::PcapImportOptions& pcap) {
     if (!m_scratch) m_scratch = std::make_shared<ScratchDir>();
     const auto path =
@@ -148,7 +149,7 @@ tl::expected<std::string, InputError> InputSet::import_packets(
         m_warnings.push_back(pcap_path + ": " + std::to_string(stats->tls_connections) +
                              " TLS connection(s) on AMQP ports are encrypted and not shown");
     }
-    return path;
+    return Imported{path, std::move(*stats)};
 }
 
 const SessionInfo* InputSet::find(const SessionKey& key) const {

@@ -78,6 +78,7 @@ public:
         std::string path;
         std::uint32_t series = 0;
         capture::CaptureReader reader;
+        std::optional<capture::PcapImportStats> packets;  // a pcap: what its import read
     };
     const std::vector<File>& files() const { return m_files; }
 
@@ -85,9 +86,13 @@ public:
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
 private:
-    // A pcap turned into a capture file in the scratch directory; returns its path.
-    tl::expected<std::string, InputError> import_packets(const std::string& pcap_path,
-                                                         const capture::PcapImportOptions& pcap);
+    // A pcap turned into a capture file in the scratch directory: its path and what was read.
+    struct Imported {
+        std::string path;
+        capture::PcapImportStats stats;
+    };
+    tl::expected<Imported, InputError> import_packets(const std::string& pcap_path,
+                                                      const capture::PcapImportOptions& pcap);
 
     static bool selects(const SessionInfo& session, const Selection& selection);
 
