@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "capture/record.hpp"
 #include "formats/amqp/frame.hpp"
 
@@ -77,6 +79,18 @@ inline std::string raw_file_bytes(const std::string& path) {
         all.append(std::istreambuf_iterator<char>(in), {});
     }
     return all;
+}
+
+// The method and indexed arguments of `actual` (a Record, or a FrameRow's views) are those
+// of `expected`.
+template <typename Actual>
+void check_indexed_arguments(const Actual& actual, const Record& expected) {
+    CHECK(actual.method == expected.method);
+    CHECK(actual.exchange == expected.exchange);
+    CHECK(actual.routing_key == expected.routing_key);
+    CHECK(actual.queue == expected.queue);
+    CHECK(actual.consumer_tag == expected.consumer_tag);
+    CHECK(actual.delivery_tag == expected.delivery_tag);
 }
 
 }  // namespace amqpprox::capture::test
