@@ -13,6 +13,11 @@ constexpr std::size_t kRowsPerInsert = 64;
 // big enough that the chunk and key rows cost little next to the frames.
 constexpr std::size_t kChunkFrames = 4096;
 constexpr int kFrameColumns = 14;
+constexpr int kPageBytes = 65536;
+// A live file's log: copied into the file in the background from 32 MiB on (SQLite's own
+// checkpoints start at 1,000 pages, 64 MiB at this page size), started over every 128 MiB.
+constexpr int kBackgroundCheckpointPages = (32 << 20) / kPageBytes;
+constexpr int kRestartLogPages = (128 << 20) / kPageBytes;
 
 // Without `id`: SQLite numbers the rows max(id) + 1, which is cheaper than checking an id we
 // give (a B-tree search per row), and gives the same ids: frames are only ever appended,
@@ -56,7 +61,7 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
         throw SqliteError(path + ": capture file exists (choose another name or remove it)");
     }
     m_db = std::make_unique<Database>(path, Database::Mode::read_write_create);
-    m_db->exec("PRAGMA page_size = 65536");
+    m_db->exec(("PRAGMA page_size = " + std::to_string(kPageBytes)).c_str());
     if (durability == Durability::live) {
         // WAL: readers (amqp-analyze trace --follow) see committed batches while we write;
         // synchronous=NORMAL: a killed process loses nothing committed, only a power cut
@@ -73,6 +78,10 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
     m_db->exec("PRAGMA cache_size = -65536");
     m_db->exec("PRAGMA temp_store = MEMORY");
     create_schema(*m_db, meta);
+    if (durability == Durability::live) {
+        m_checkpointer = std::make_unique<Checkpointer>(*m_db, path, kBackgroundCheckpointPages,
+                                                        kRestartLogPages);
+    }
     m_insert_frame = m_db->prepare(insert_frames_sql(1));
     m_insert_frames = m_db->prepare(insert_frames_sql(kRowsPerInsert));
     m_insert_chunk = m_db->prepare(
@@ -117,6 +126,12 @@ void FileStore::begin() {
     m_insert_frame->reset();
     m_insert_frames->reset();
     m_insert_key->reset();
+    if (m_checkpointer) {
+        if (auto error = m_checkpointer->error(); !error.empty()) {
+            throw SqliteError(m_path + ": checkpoint failed: " + error);
+        }
+        m_checkpointer->before_transaction();
+    }
     m_db->exec("BEGIN");
 }
 
@@ -239,6 +254,7 @@ void FileStore::close() {
     m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
+    m_checkpointer.reset();
     // A finished capture is one self-contained file in rollback mode: readers then create no
     // -wal and -shm files beside it, and can read it in a directory they cannot write. Leaving
     // WAL needs the file to ourselves; while a reader follows it, it stays in WAL, emptied.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpointer.hpp"
 #include "chunk_index.hpp"
 #include "frame_row.hpp"
 #include "policy.hpp"
@@ -63,6 +64,7 @@ private:
     ChunkIndex m_keys;
     std::optional<Statement> m_insert_gap;
     std::optional<Statement> m_upsert_session;
+    std::unique_ptr<Checkpointer> m_checkpointer;  // live files: copies the log into the file
 };
 
 }  // namespace amqpprox::capture

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,18 @@ double process_cpu_seconds() {
         return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
     };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Bytes the process has handed to write calls (/proc/self/io `wchar`): the log, the
+// checkpoints' copies and every rewrite of a page, against the file's size.
+std::uint64_t bytes_written() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value) {
+        if (key == "wchar:") return value;
+    }
+    return 0;
 }
 
 // The baseline without the writer: see the usage above.
@@ -199,6 +212,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> producers;
     const auto start = Clock::now();
     const auto cpu_start = process_cpu_seconds();
+    const auto written_start = bytes_written();
     for (int t = 0; t < threads; ++t) {
         producers.emplace_back([&, t] {
             // Each producer thread plays 50 sessions, as a proxy thread would carry.
@@ -237,7 +251,7 @@ int main(int argc, char** argv) {
         "%sbodies=%-4s threads=%d rate=%-9s frames=%llu committed=%llu dropped=%llu  "
         "%.0f frames/s  %.1f MB/s (wire)  submit %.2f s, until closed %.2f s  writer CPU %.0f%%  "
         "file %.1f MB (%.1f MB per million frames)  CPU per frame: writer thread %.0f ns, "
-        "process %.0f ns\n",
+        "process %.0f ns  commits %llu (%.0f frames each)  written %.0f MB\n",
         row_indexes ? "FORMAT-1 ROW INDEXES " : "", bodies.to_string().c_str(), threads,
         rate > 0 ? std::to_string(static_cast<long>(rate)).c_str() : "max",
         static_cast<unsigned long long>(stats.frames_submitted),
@@ -248,7 +262,11 @@ int main(int argc, char** argv) {
         static_cast<double>(file_size) / 1e6,
         static_cast<double>(file_size) / 1e6 / (static_cast<double>(stats.frames_committed) / 1e6),
         static_cast<double>(stats.writer_cpu_ns) / static_cast<double>(stats.frames_committed),
-        cpu * 1e9 / static_cast<double>(stats.frames_committed));
+        cpu * 1e9 / static_cast<double>(stats.frames_committed),
+        static_cast<unsigned long long>(stats.commits),
+        static_cast<double>(stats.frames_committed) /
+            static_cast<double>(std::max<std::uint64_t>(stats.commits, 1)),
+        static_cast<double>(bytes_written() - written_start) / 1e6);
     std::filesystem::remove(path);
     return stats.error.empty() ? 0 : 1;
 }
