@@ -169,8 +169,8 @@ FrameQuery::FrameQuery(Database& db, const RecordFilter& filter, RecordOrder ord
     if (order == RecordOrder::session) {
         // Within a session, row order is sequence order: the writer numbers a session's
         // frames in the order it queues them.
-        auto s = db.prepare(
-            "SELECT DISTINCT value FROM frame_keys WHERE kind = 'session' ORDER BY value");
+        // The sessions with frames in this file (sessions.frames is committed with them).
+        auto s = db.prepare("SELECT id FROM sessions WHERE frames > 0 ORDER BY id");
         const auto allowed = allowed_sessions(db, filter);
         while (s.step()) {
             const auto id = s.integer(0);
@@ -194,8 +194,11 @@ void FrameQuery::start_pass(const std::optional<Key>& key, const char* columns) 
         "SELECT id, first_frame, last_frame, min_ns, max_ns, in_order FROM chunks WHERE 1";
     WhereClause chunk_where;
     if (m_key) {
-        sql += " AND id IN (SELECT chunk FROM frame_keys WHERE kind = ? AND value IN (" +
-               placeholders(m_key->values.size()) + "))";
+        // A lookup per chunk: frame_keys is ordered by chunk first (by key first in 2.0).
+        sql +=
+            " AND EXISTS (SELECT 1 FROM frame_keys WHERE chunk = chunks.id AND kind = ? AND "
+            "value IN (" +
+            placeholders(m_key->values.size()) + "))";
         chunk_where.values.emplace_back(std::string(to_string(m_key->kind)));
         for (const auto& v : m_key->values)
             chunk_where.values.push_back(v);

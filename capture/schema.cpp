@@ -69,20 +69,25 @@ CREATE TABLE chunks (
 
 -- Per chunk, per key (kind, value), the frames of the chunk that have it: a JSON array of
 -- offsets from the chunk's first_frame. `value` has no type so that sessions and methods
--- stay integers and names stay text.
+-- stay integers and names stay text. Chunk first: each commit appends its rows at the end of
+-- the B-tree. Keyed by (kind, value, chunk), a commit rewrote one 64 KiB page per distinct
+-- key (session), a third of the writer's time (docs/BENCHMARKS.md); readers look a key up
+-- chunk by chunk instead.
 CREATE TABLE frame_keys (
     kind   TEXT NOT NULL,
     value  NOT NULL,
     chunk  INTEGER NOT NULL,
     frames TEXT NOT NULL,
-    PRIMARY KEY (kind, value, chunk)
+    PRIMARY KEY (chunk, kind, value)
 ) WITHOUT ROWID;
 
+-- Chunk by chunk (CROSS JOIN fixes the order): a key is then one primary-key lookup per
+-- chunk, not a scan of every key of the file.
 CREATE VIEW keyed_frames AS
 SELECT k.kind AS kind, k.value AS value, c.first_frame + j.value AS frame
-FROM frame_keys AS k
-JOIN chunks AS c ON c.id = k.chunk
-JOIN json_each(k.frames) AS j;
+FROM chunks AS c
+CROSS JOIN frame_keys AS k ON k.chunk = c.id
+CROSS JOIN json_each(k.frames) AS j;
 
 CREATE TABLE gaps (
     id        INTEGER PRIMARY KEY,

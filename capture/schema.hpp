@@ -13,7 +13,8 @@ class Database;
 
 inline constexpr const char* kFormatName = "amqpcap";
 inline constexpr int kFormatMajor = 2;  // readers refuse any other major version
-inline constexpr int kFormatMinor = 0;  // additions readers may ignore
+// Additions, and changes readers need not know of: 2.1 orders frame_keys by chunk first.
+inline constexpr int kFormatMinor = 1;
 
 // The meta table as key/value text.
 struct CaptureMeta {

@@ -5,7 +5,9 @@
 // frames/s and MB/s committed, drops, the writer thread's CPU share, and the file size per million
 // frames.
 //   bench_capture DIR [FRAMES] [THREADS] [bodies=all|none|N] [RATE_PER_S (0 = flat out)]
-//                 [row-indexes|plain]
+//                 [row-indexes|plain|sessions=N|body200]
+// sessions=N: N sessions per producer thread instead of 50 (a proxy with many connections);
+// body200: every frame a body frame of 200 bytes, instead of the mix.
 // row-indexes: format 1's six per-row frame indexes added to the file (the old layout's cost);
 // plain: no writer at all: one thread INSERTs the same rows, one statement each, into a bare
 // frames table (no index, no chunks) with the writer's pragmas, in transactions of 4096 rows:
@@ -71,6 +73,12 @@ std::vector<MixFrame> frame_mix() {
         {D::broker_to_client, T::body, 2, body},
         {D::client_to_broker, T::method, 2, method_payload(amqp::BasicAck{.delivery_tag = 1})},
     };
+}
+
+// The same number of frames, each a 200-byte body.
+std::vector<MixFrame> body_mix() {
+    return {
+        {Direction::client_to_broker, amqp::FrameType::body, 1, amqp::Bytes(200, std::byte{'m'})}};
 }
 
 // User and system CPU time of the whole process, all threads: on a loaded machine the
@@ -186,7 +194,8 @@ int main(int argc, char** argv) {
     std::filesystem::remove(path);
     std::filesystem::remove(path + "-wal");
     std::filesystem::remove(path + "-shm");
-    const auto mix = frame_mix();
+    const int sessions = variant.rfind("sessions=", 0) == 0 ? std::atoi(variant.c_str() + 9) : 50;
+    const auto mix = variant == "body200" ? body_mix() : frame_mix();
     double mix_bytes = 0;
     for (const auto& f : mix)
         mix_bytes += static_cast<double>(f.payload.size() + 8);
@@ -215,14 +224,15 @@ int main(int argc, char** argv) {
     const auto written_start = bytes_written();
     for (int t = 0; t < threads; ++t) {
         producers.emplace_back([&, t] {
-            // Each producer thread plays 50 sessions, as a proxy thread would carry.
-            const auto first_session = static_cast<SessionId>(t * 1000);
-            for (SessionId s = 0; s < 50; ++s)
+            // Each producer thread plays its sessions (50: as a proxy thread would carry).
+            const auto first_session = static_cast<SessionId>(t * 1'000'000);
+            for (SessionId s = 0; s < static_cast<SessionId>(sessions); ++s)
                 writer->start_session({.id = first_session + s});
             const double thread_rate = rate / threads;
             for (std::uint64_t i = 0; i < per_thread; ++i) {
                 const auto& f = mix[i % mix.size()];
-                const auto session = first_session + (i / mix.size()) % 50;
+                const auto session =
+                    first_session + (i / mix.size()) % static_cast<std::uint64_t>(sessions);
                 writer->record_frame(session, f.direction, f.type, f.channel, f.payload);
                 if (thread_rate > 0 && i % 256 == 0) {
                     const auto due =
@@ -231,7 +241,7 @@ int main(int argc, char** argv) {
                         std::chrono::time_point_cast<Clock::duration>(due));
                 }
             }
-            for (SessionId s = 0; s < 50; ++s)
+            for (SessionId s = 0; s < static_cast<SessionId>(sessions); ++s)
                 writer->end_session(first_session + s);
         });
     }
