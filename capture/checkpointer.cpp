@@ -7,6 +7,7 @@ namespace amqpprox::capture {
 Checkpointer::Checkpointer(Database& writer, const std::string& path, int background_pages,
                            int restart_pages)
     : m_writer(writer),
+      m_path(path),
       m_db(path, Database::Mode::read_write_create),
       m_background_pages(background_pages),
       m_restart_pages(restart_pages),
@@ -34,14 +35,17 @@ int Checkpointer::on_commit(void* self, sqlite3*, const char*, int log_pages) {
     c.m_log_pages = log_pages;
     if (log_pages < c.m_background_pages) return SQLITE_OK;
     {
+        // While one runs, this asks for the next: the running one may have started before
+        // this commit's pages were in the log. Requests made meanwhile share that next one.
         std::lock_guard lock(c.m_mutex);
-        if (c.m_requested == c.m_finished) ++c.m_requested;  // else the next one copies this too
+        ++c.m_requested;
     }
     c.m_wake.notify_one();
     return SQLITE_OK;
 }
 
 void Checkpointer::before_transaction() {
+    if (auto error = this->error(); !error.empty()) throw SqliteError(error);
     if (m_log_pages < m_restart_at) return;
     {
         std::unique_lock lock(m_mutex);
@@ -68,7 +72,7 @@ void Checkpointer::run() {
                                                  nullptr, nullptr);
         lock.lock();
         if (rc != SQLITE_OK && rc != SQLITE_BUSY && m_error.empty()) {
-            m_error = sqlite3_errmsg(m_db.handle());
+            m_error = m_path + ": checkpoint failed: " + sqlite3_errmsg(m_db.handle());
         }
         m_finished = ticket;
         m_done.notify_all();

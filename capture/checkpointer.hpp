@@ -32,7 +32,7 @@ public:
     Checkpointer& operator=(const Checkpointer&) = delete;
 
     // On the writer's thread, before each transaction: waits for a whole-log checkpoint when
-    // the log is due to start over.
+    // the log is due to start over. Throws SqliteError once a checkpoint has failed.
     void before_transaction();
     // The first error a checkpoint met ("" when none).
     std::string error() const;
@@ -42,6 +42,7 @@ private:
     void run();
 
     Database& m_writer;
+    const std::string m_path;
     Database m_db;
     const int m_background_pages;
     const int m_restart_pages;

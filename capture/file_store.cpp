@@ -126,12 +126,7 @@ void FileStore::begin() {
     m_insert_frame->reset();
     m_insert_frames->reset();
     m_insert_key->reset();
-    if (m_checkpointer) {
-        if (auto error = m_checkpointer->error(); !error.empty()) {
-            throw SqliteError(m_path + ": checkpoint failed: " + error);
-        }
-        m_checkpointer->before_transaction();
-    }
+    if (m_checkpointer) m_checkpointer->before_transaction();
     m_db->exec("BEGIN");
 }
 
