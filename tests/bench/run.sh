@@ -37,15 +37,18 @@ echo "== capture writer: load average $(cut -d' ' -f1-3 /proc/loadavg); 2 produc
 cap_dir=$tmp/capture
 mkdir -p "$cap_dir"
 echo "-- flat out, producers wait for the writer (its sustained rate, nothing lost):"
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 all
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 none
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 all 0 sessions=1000
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 all 0 body200
 echo "-- baseline, same run: format 1's six per-row frame indexes added to the same writer:"
 "$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 0 row-indexes
 echo "-- baseline, same run: one thread INSERTing the same rows, one per statement, no index:"
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 0 plain
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 none 0 plain
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 all 0 plain
+"$build/tests/bench/bench_capture" "$cap_dir" 10000000 2 none 0 plain
 echo "-- at a set rate with the default drop policy:"
-"$build/tests/bench/bench_capture" "$cap_dir" 2000000 2 all 200000
+"$build/tests/bench/bench_capture" "$cap_dir" 4000000 2 all 200000
+"$build/tests/bench/bench_capture" "$cap_dir" 4000000 2 all 200000 sessions=1000
 
 echo
 echo "== proxy throughput: direct, HAProxy (TCP mode), amqpprox, amqpprox with full capture"
