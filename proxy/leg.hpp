@@ -19,13 +19,23 @@ public:
     using executor_type = tcp::socket::executor_type;
     using TlsStream = ssl::stream<tcp::socket&>;
 
-    explicit Leg(tcp::socket socket) : m_socket(std::move(socket)) {}
+    // Sockets are put in non-blocking mode before their first operation, once: Asio then
+    // sets no mode of its own, and read_now()/write_now() need no ioctl later.
+    explicit Leg(tcp::socket socket) : m_socket(std::move(socket)) {
+        boost::system::error_code ignored;
+        m_socket.non_blocking(true, ignored);
+    }
     explicit Leg(const executor_type& executor) : m_socket(executor) {}
     // The TLS stream refers to m_socket: a Leg stays where it was made.
     Leg(const Leg&) = delete;
     Leg& operator=(const Leg&) = delete;
 
     executor_type get_executor() { return m_socket.get_executor(); }
+    // Opens the socket for a connect.
+    void open(const tcp& protocol, boost::system::error_code& error) {
+        m_socket.open(protocol, error);
+        if (!error) m_socket.non_blocking(true, error);
+    }
     tcp::socket& socket() { return m_socket; }
     const tcp::socket& socket() const { return m_socket; }
 
@@ -65,7 +75,9 @@ public:
 
     // Both directions down at the TCP level, without TLS close_notify: the AMQP Close exchange
     // has already ended the conversation, or the session is being dropped. Pending reads and
-    // writes complete with an error; the TLS stream stays until the Leg goes.
+    // writes complete with an error; the TLS stream stays until the Leg goes. shutdown()
+    // first: it sends the FIN even when unread bytes are left, where close() alone would
+    // send a reset that can discard the Close the peer has not read yet.
     void close() {
         boost::system::error_code ignored;
         m_socket.shutdown(tcp::socket::shutdown_both, ignored);

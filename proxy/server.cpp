@@ -51,7 +51,8 @@ Server::Server(IoPool& pool, control::ConfigStore& config, ServerOptions options
       m_io(pool.main()),
       m_config(config),
       m_options(std::move(options)),
-      m_server_properties(server_properties()) {}
+      m_offer(std::make_shared<const amqp::ServerHandshake::Offer>(
+          amqp::ServerHandshake::Config{.server_properties = server_properties()})) {}
 
 std::shared_ptr<ssl::context> Server::tls_context(control::TlsDirection direction) {
     // Made on first use: OpenSSL's set-up costs a proxy that never uses TLS about 4 MiB.
@@ -77,23 +78,28 @@ Server::~Server() {
 
 awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor, bool secure,
                         bool proxy_protocol) {
+    boost::system::error_code ec;
+    const auto destination = acceptor->local_endpoint(ec);
     while (acceptor->is_open()) {
-        boost::system::error_code ec;
-        auto socket = co_await acceptor->async_accept(server->m_pool.next(),
+        tcp::endpoint client;
+        auto socket = co_await acceptor->async_accept(server->m_pool.next(), client,
                                                       asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted) break;
         if (ec) {
             log(LogLevel::warning, "accept: " + ec.message());
             continue;
         }
-        server->start_session(std::move(socket), secure, proxy_protocol);
+        server->start_session(std::move(socket), client, destination, secure, proxy_protocol);
     }
 }
 
-void Server::start_session(tcp::socket socket, bool secure, bool proxy_protocol) {
+void Server::start_session(tcp::socket socket, const tcp::endpoint& client,
+                           const tcp::endpoint& destination, bool secure, bool proxy_protocol) {
     SessionConfig config;
+    config.client_endpoint = client;
+    config.destination = destination;
     config.proxy_protocol = proxy_protocol;
-    config.handshake.server_properties = m_server_properties;
+    config.handshake = m_offer;
     config.handshake_timeout = m_options.handshake_timeout;
     config.connect_timeout = m_options.connect_timeout;
     config.proxy_hostname = m_options.proxy_hostname;

@@ -109,7 +109,8 @@ private:
     };
     // `secure`: LISTEN START_SECURE, the client speaks TLS first; `proxy_protocol`:
     // LISTEN ... PROXY, a load balancer's PROXY header comes before anything else.
-    void start_session(tcp::socket socket, bool secure, bool proxy_protocol);
+    void start_session(tcp::socket socket, const tcp::endpoint& client,
+                       const tcp::endpoint& destination, bool secure, bool proxy_protocol);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
     std::string metrics_text();
@@ -119,7 +120,7 @@ private:
     control::ConfigStore& m_config;
     control::ConnectionAdmission m_admission{m_config.limits()};
     ServerOptions m_options;
-    amqp::FieldTable m_server_properties;
+    std::shared_ptr<const amqp::ServerHandshake::Offer> m_offer;  // to every client
     std::function<void()> m_exit_handler;
 
     mutable std::mutex m_mutex;

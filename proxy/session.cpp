@@ -21,12 +21,7 @@ std::string text_of(const tcp::endpoint& endpoint) {
     return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-// Where a socket is connected from and to; the default endpoint when it cannot tell.
-tcp::endpoint remote_endpoint_of(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    return socket.remote_endpoint(ec);
-}
-
+// Where a socket is connected from; the default endpoint when it cannot tell.
 tcp::endpoint local_endpoint_of(const tcp::socket& socket) {
     boost::system::error_code ec;
     return socket.local_endpoint(ec);
@@ -67,8 +62,10 @@ Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& e
       m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
-      m_client_endpoint(remote_endpoint_of(m_client.socket())),
-      m_client_destination(local_endpoint_of(m_client.socket())),
+      m_client_endpoint(m_config.client_endpoint),
+      m_client_destination(m_config.destination.address().is_unspecified()
+                               ? local_endpoint_of(m_client.socket())
+                               : m_config.destination),
       m_client_address(text_or(m_client_endpoint, "?")),
       m_proxy_address(text_or(m_client_destination, "")),
       m_started_ns(capture::now_ns()),
@@ -585,6 +582,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         tcp::resolver resolver(s.m_client.get_executor());
         std::string failures;
         const BackendCandidate* chosen = nullptr;
+        tcp::endpoint broker_endpoint;  // of the connection made
         for (const auto& candidate : *candidates) {
             boost::system::error_code ec;
             const auto port_text = std::to_string(candidate.port);
@@ -617,8 +615,11 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                             self->m_broker.socket().close(ignored);
                         }
                     });
-                co_await s.m_broker.socket().async_connect(entry.endpoint(),
-                                                           asio::redirect_error(use_awaitable, ec));
+                s.m_broker.open(entry.endpoint().protocol(), ec);
+                if (!ec) {
+                    co_await s.m_broker.socket().async_connect(
+                        entry.endpoint(), asio::redirect_error(use_awaitable, ec));
+                }
                 const bool timed_out = attempt.cancel() == 0 && ec;
                 // SEND-PROXY(-V2): the real client and where it connected to, before TLS/AMQP.
                 if (!ec) {
@@ -636,7 +637,10 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                     s.m_broker.drop_tls();
                     continue;
                 }
-                if (!ec) break;
+                if (!ec) {
+                    broker_endpoint = entry.endpoint();
+                    break;
+                }
                 failures +=
                     " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
                     (timed_out ? "no answer within " +
@@ -661,7 +665,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
         s.m_client.socket().set_option(tcp::no_delay(true));
         s.m_broker.socket().set_option(tcp::no_delay(true));
-        const auto broker_address = text_or(remote_endpoint_of(s.m_broker.socket()), "?");
+        const auto broker_address = text_of(broker_endpoint);
         const auto egress = local_endpoint_of(s.m_broker.socket());
         {
             std::lock_guard lock(s.m_mutex);

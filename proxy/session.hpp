@@ -55,7 +55,7 @@ public:
 
 struct SessionConfig {
     std::uint64_t id = 0;
-    amqp::ServerHandshake::Config handshake;
+    std::shared_ptr<const amqp::ServerHandshake::Offer> handshake;
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds connect_timeout{5'000};
     std::string proxy_hostname;
@@ -64,6 +64,10 @@ struct SessionConfig {
     // The listener is behind a load balancer: a PROXY protocol header comes first and names
     // the real client (LISTEN START port PROXY).
     bool proxy_protocol = false;
+    // Where the client connected from, as accept() told, and to: the listener's address, or
+    // unspecified when it listens on any address and the socket must be asked.
+    tcp::endpoint client_endpoint;
+    tcp::endpoint destination;
 };
 
 class Session : public std::enable_shared_from_this<Session> {

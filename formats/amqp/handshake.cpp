@@ -48,6 +48,15 @@ Bytes connection_close_frame(std::uint16_t code, std::string_view text, MethodId
     return out;
 }
 
+ServerHandshake::Offer::Offer(Config config) : m_config(std::move(config)) {
+    append_method_frame(m_start_frame, 0,
+                        ConnectionStart{.version_major = 0,
+                                        .version_minor = 9,
+                                        .server_properties = m_config.server_properties,
+                                        .mechanisms = m_config.mechanisms,
+                                        .locales = m_config.locales});
+}
+
 HandshakeStep ServerHandshake::fail(std::uint16_t code, std::string text, MethodId failing) {
     m_state = State::closed;
     HandshakeStep s = step(Next::close, connection_close_frame(code, text, failing));
@@ -68,14 +77,7 @@ HandshakeStep ServerHandshake::on_protocol_header(const ProtocolHeader& header) 
         return s;
     }
     m_state = State::start_ok;
-    Bytes out;
-    append_method_frame(out, 0,
-                        ConnectionStart{.version_major = 0,
-                                        .version_minor = 9,
-                                        .server_properties = m_config.server_properties,
-                                        .mechanisms = m_config.mechanisms,
-                                        .locales = m_config.locales});
-    return step(Next::more, std::move(out));
+    return step(Next::more, m_offer->start_frame());
 }
 
 HandshakeStep ServerHandshake::on_error(const Error& error) {
@@ -118,16 +120,17 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
                 m_start_ok = std::move(*start_ok);
                 m_state = State::tune_ok;
                 Bytes out;
-                append_method_frame(out, 0,
-                                    ConnectionTune{.channel_max = m_config.tune.channel_max,
-                                                   .frame_max = m_config.tune.frame_max,
-                                                   .heartbeat = m_config.tune.heartbeat});
+                append_method_frame(
+                    out, 0,
+                    ConnectionTune{.channel_max = m_offer->config().tune.channel_max,
+                                   .frame_max = m_offer->config().tune.frame_max,
+                                   .heartbeat = m_offer->config().tune.heartbeat});
                 return step(Next::more, std::move(out));
             }
             break;
         case State::tune_ok:
             if (const auto* tune_ok = std::get_if<ConnectionTuneOk>(&*method)) {
-                const auto& offered = m_config.tune;
+                const auto& offered = m_offer->config().tune;
                 // A client may lower the limits, never raise them (0 means "no limit").
                 if (tune_ok->frame_max != 0 && tune_ok->frame_max < kFrameMinSize) {
                     return fail(reply::not_allowed,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,7 +52,22 @@ public:
         TuneParameters tune{2047, kDefaultFrameMax, 60};  // what the proxy offers
     };
 
-    explicit ServerHandshake(Config config) : m_config(std::move(config)) {}
+    // What the proxy offers every client, with its Start frame encoded once: a server shares
+    // one among its sessions instead of encoding the same Start for each connection.
+    class Offer {
+    public:
+        explicit Offer(Config config);
+        const Config& config() const { return m_config; }
+        const Bytes& start_frame() const { return m_start_frame; }
+
+    private:
+        Config m_config;
+        Bytes m_start_frame;
+    };
+
+    explicit ServerHandshake(Config config)
+        : ServerHandshake(std::make_shared<const Offer>(std::move(config))) {}
+    explicit ServerHandshake(std::shared_ptr<const Offer> offer) : m_offer(std::move(offer)) {}
 
     HandshakeStep on_protocol_header(const ProtocolHeader& header);
     // A complete frame from the client (after the protocol header).
@@ -68,7 +84,7 @@ private:
     enum class State : std::uint8_t { header, start_ok, tune_ok, open, done, closed };
     HandshakeStep fail(std::uint16_t code, std::string text, MethodId failing = {});
 
-    Config m_config;
+    std::shared_ptr<const Offer> m_offer;
     State m_state = State::header;
     ConnectionStartOk m_start_ok;
     TuneParameters m_tuned;

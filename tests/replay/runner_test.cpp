@@ -34,7 +34,7 @@ private:
         m_acceptor.accept(socket, ec);
         if (ec) return;
         FrameSplitter splitter(FrameSplitter::Start::protocol_header, 0);
-        ServerHandshake handshake({});
+        ServerHandshake handshake(ServerHandshake::Config{});
         bool open = false;
         std::array<std::byte, 4096> buffer;
         for (;;) {

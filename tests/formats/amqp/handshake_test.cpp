@@ -41,7 +41,7 @@ ConnectionClose close_in(const HandshakeStep& step) {
 }  // namespace
 
 TEST_CASE("the server handshake runs header, Start, Tune, Open", "[handshake]") {
-    ServerHandshake server({});
+    ServerHandshake server(ServerHandshake::Config{});
     auto step = server.on_protocol_header(kProtocolHeader091);
     CHECK(step.next == Next::more);
     const auto start = std::get<ConnectionStart>(methods_in(step.output).at(0));
@@ -71,7 +71,7 @@ TEST_CASE("the server handshake runs header, Start, Tune, Open", "[handshake]") 
 }
 
 TEST_CASE("the server handshake refuses what a broker would", "[handshake]") {
-    ServerHandshake server({});
+    ServerHandshake server(ServerHandshake::Config{});
     SECTION("an unsupported protocol header gets ours back") {
         ProtocolHeader amqp10{{std::byte{'A'}, std::byte{'M'}, std::byte{'Q'}, std::byte{'P'},
                                std::byte{0}, std::byte{1}, std::byte{0}, std::byte{0}}};
