@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
     app.add_flag("--insecure", o.tls.insecure,
                  "amqps: do not verify the broker's certificate (still encrypted)");
     app.add_flag("--dry-run", o.dry_run, "Print the schedule and rewrites; do not connect");
+    app.add_flag("--realtime", o.realtime,
+                 "With --speed N: send from a real-time (SCHED_FIFO) thread, for exact pacing "
+                 "on a busy machine (needs root, CAP_SYS_NICE or ulimit -r 1)");
 
     try {
         app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "replay.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "rewriter.hpp"
 #include "runner.hpp"
 #include "schedule_text.hpp"
+#include "sender_priority.hpp"
 
 namespace amqpprox::replay {
 
@@ -37,6 +39,11 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     if (!speed) return fail(speed.error());
     if (options.concurrency == 0) return fail("bad --concurrency 0: accepted: 1 or more");
     if (options.timeout_ms == 0) return fail("bad --timeout 0: accepted: 1 ms or more");
+    if (options.realtime && !*speed) {
+        return fail(
+            "--realtime is for paced replays: accepted with --speed 1 or N, not max "
+            "(a sender that never sleeps would take a core from the broker)");
+    }
     RewriteRules rules;
     for (const auto& r : options.rewrites) {
         if (auto ok = add_rewrite_rule(rules, r); !ok) return fail(ok.error());
@@ -63,6 +70,16 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
                         .timeout_ms = options.timeout_ms},
                        *plan, rewriter);
         return 0;
+    }
+    // Paced sends are timer expiries on this thread, which runs the replay: it asks to get a
+    // core as soon as a timer wakes it. Threads started later (the recorder's, the
+    // resolver's) keep the normal policy.
+    if (*speed) (void)request_short_slice(std::chrono::microseconds(100));
+    if (options.realtime) {
+        if (auto why = request_realtime(); !why.empty()) {
+            return fail("--realtime: cannot run the sender under SCHED_FIFO: " + why +
+                        " (needs root, CAP_SYS_NICE, or ulimit -r 1 or more)");
+        }
     }
     std::unique_ptr<capture::CaptureWriter> recording;
     if (!options.record.empty()) {

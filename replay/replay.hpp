@@ -30,6 +30,9 @@ struct ReplayOptions {
     bool loose = false;          // ignore message and consumer counts in the diff
     ReportFormat format = ReportFormat::text;
     bool dry_run = false;
+    // Paced speeds: run the sending thread under SCHED_FIFO (needs privilege; refused with
+    // --speed max, where the sender would take a core from the broker).
+    bool realtime = false;
     TlsOptions tls;      // --ca, --insecure (amqps targets)
     std::string record;  // capture file for the replayed traffic; empty: none
 };

@@ -96,6 +96,12 @@ TEST_CASE("replay: bad options are errors that say what is accepted", "[replay]"
     CHECK(r.code == 2);
     CHECK_FALSE(r.err.empty());
     o = good;
+    o.realtime = true;  // with the default --speed max
+    r = run(o);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--realtime is for paced replays") &&
+                          Catch::Contains("--speed 1 or N"));
+    o = good;
     o.selection.vhost = "nowhere";
     CHECK_THAT(run(o).err, Catch::Contains("no session matches"));
 
