@@ -17,25 +17,9 @@ bench_setup conn-cpu
 
 mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
-cat > "$tmp/haproxy.cfg" << CFG
-global
-  maxconn 4096
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 1h
-  timeout server 1h
-frontend amqp
-  bind 127.0.0.1:$haproxy_port
-  default_backend rabbit
-backend rabbit
-  server rabbit1 127.0.0.1:$broker
-CFG
-haproxy -f "$tmp/haproxy.cfg" -db > "$tmp/haproxy.log" 2>&1 &
-pids+=($!)
 declare -A pid port
-pid[haproxy]=$! port[haproxy]=$haproxy_port
+start_haproxy haproxy "$haproxy_port" "$broker" 2
+pid[haproxy]=$started port[haproxy]=$haproxy_port
 start_amqpprox() {  # NAME BINARY PORT
   "$2" --controlSocket "$tmp/$1.sock" --logDirectory "" --listenAddress 127.0.0.1 \
     --listenPort "$3" --destinationDNS 127.0.0.1 --destinationPort "$broker" --threads 2 -v 1 \

@@ -14,3 +14,40 @@ bench_cleanup() {
   "$root/tests/env/rabbitmq.sh" stop "$broker" "$tmp/rabbit" > /dev/null 2>&1 || true
   rm -rf "$tmp"
 }
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s at most, else exit 1).
+wait_port() {
+  local i
+  for i in $(seq 100); do
+    if (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "${0##*/}: nothing listens on $1" >&2
+  exit 1
+}
+
+# start_haproxy NAME LISTEN_PORT DEST_PORT [NBTHREAD]: HAProxy in TCP mode from
+# 127.0.0.1:LISTEN_PORT to 127.0.0.1:DEST_PORT (NBTHREAD threads, else HAProxy's default:
+# one per core); sets $started to its pid (no subshell, so that the cleanup trap knows it)
+# and returns once it listens.
+start_haproxy() {
+  cat > "$tmp/$1.cfg" << CFG
+global
+  maxconn 5000
+  ${4:+nbthread $4}
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+frontend amqp
+  bind 127.0.0.1:$2
+  default_backend server
+backend server
+  server server1 127.0.0.1:$3
+CFG
+  haproxy -f "$tmp/$1.cfg" -db > "$tmp/$1.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+  wait_port "$2"
+}

@@ -45,15 +45,6 @@ ulimit -n "$(ulimit -Hn)"
 source "$root/tests/bench/lib.sh"
 bench_setup proxy-bench
 
-wait_port() {
-  local i
-  for i in $(seq 100); do
-    if (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "proxy_bench: nothing listens on $1" >&2
-  exit 1
-}
 # utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -62,29 +53,6 @@ load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/}" >&2; echo nan nan nan nan nan nan; }; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# start_haproxy NAME LISTEN_PORT DEST_PORT: sets $started to the pid (no subshell, so that
-# the cleanup trap knows it).
-start_haproxy() {
-  cat > "$tmp/$1.cfg" << CFG
-global
-  maxconn 5000
-  nbthread $threads
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 1h
-  timeout server 1h
-frontend amqp
-  bind 127.0.0.1:$2
-  default_backend server
-backend server
-  server server1 127.0.0.1:$3
-CFG
-  haproxy -f "$tmp/$1.cfg" -db > "$tmp/$1.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-  wait_port "$2"
-}
 # start_amqpprox NAME LISTEN_PORT DEST_PORT [--capture FILE --bodies all]: sets $started.
 start_amqpprox() {
   local name=$1 listen=$2 dest=$3
@@ -119,7 +87,7 @@ for dest in discard echo rabbit; do
   d=${port[direct,$dest]}
   port[haproxy,$dest]=$((17610 + i)) port[amqpprox,$dest]=$((17620 + i))
   port[amqpprox+capture,$dest]=$((17630 + i))
-  start_haproxy "haproxy-$dest" "${port[haproxy,$dest]}" "$d"
+  start_haproxy "haproxy-$dest" "${port[haproxy,$dest]}" "$d" "$threads"
   pid[haproxy,$dest]=$started
   start_amqpprox "amqpprox-$dest" "${port[amqpprox,$dest]}" "$d"
   pid[amqpprox,$dest]=$started
@@ -160,7 +128,7 @@ sink_end_load=$(load_avg)
 # Fresh processes, so the figure is what idle connections cost, not a high-water mark left
 # by the throughput runs.
 declare -A rss_before rss_idle rss_after
-start_haproxy haproxy-idle 17641 "$sink_discard"
+start_haproxy haproxy-idle 17641 "$sink_discard" "$threads"
 idle_pid[0]=$started
 start_amqpprox amqpprox-idle 17642 "$sink_discard"
 idle_pid[1]=$started

@@ -16,22 +16,7 @@ bench_setup bench
 
 mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
-cat > "$tmp/haproxy.cfg" << CFG
-global
-  maxconn 4096
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 1h
-  timeout server 1h
-frontend amqp
-  bind 127.0.0.1:$haproxy_port
-  default_backend rabbit
-backend rabbit
-  server rabbit1 127.0.0.1:$broker
-CFG
-haproxy -f "$tmp/haproxy.cfg" -db > "$tmp/haproxy.log" 2>&1 &
-pids+=($!)
+start_haproxy haproxy "$haproxy_port" "$broker"
 "$build/proxy/amqpprox" --controlSocket "$tmp/plain.sock" --logDirectory "" --listenAddress 127.0.0.1 \
   --listenPort "$plain" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 &
 pids+=($!)
