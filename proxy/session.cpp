@@ -676,8 +676,10 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         s.m_recorder.choose(
             s.m_environment.captures_for(s.id(), s.m_vhost, chosen->name, s.m_client_address),
             chosen->name, broker_address, s.m_broker.tls());
-        log(LogLevel::info, id_text + ": " + s.m_client_address + " -> " + chosen->name + " " +
-                                broker_address + " vhost '" + s.m_vhost + "'");
+        if (log_enabled(LogLevel::info)) {  // a line per connection: built only when kept
+            log(LogLevel::info, id_text + ": " + s.m_client_address + " -> " + chosen->name + " " +
+                                    broker_address + " vhost '" + s.m_vhost + "'");
+        }
 
         // 3. The broker's half: the client's Start-Ok (with where it came from), Tune-Ok, Open.
         auto start_ok = server.start_ok();
@@ -688,7 +690,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             {"amqpprox_host",
              text_value(s.m_config.proxy_hostname + ":" +
                         (egress.port() == 0 ? "?" : std::to_string(egress.port())))});
-        amqp::ClientHandshake client({start_ok, server.tuned(), server.open()});
+        amqp::ClientHandshake client({std::move(start_ok), server.tuned(), server.open()});
         HandshakeStep step;
         std::string dropped;  // why the broker's connection failed mid-handshake, if it did
         try {
