@@ -1,5 +1,3 @@
-#include <sstream>
-
 #include <catch2/catch.hpp>
 
 #include "../capture/capture_test_support.hpp"
@@ -8,26 +6,7 @@
 
 using namespace amqpprox;
 
-namespace {
-
-std::optional<std::string> no_env(const char*) {
-    return std::nullopt;
-}
-
-struct Run {
-    int code = 0;
-    std::string out;
-    std::string err;
-};
-
-Run run(const replay::ReplayOptions& options) {
-    std::ostringstream out;
-    std::ostringstream err;
-    const int code = replay::run_replay(options, out, err, no_env);
-    return {code, out.str(), err.str()};
-}
-
-}  // namespace
+using replay::test::run_command;
 
 TEST_CASE("dry run: the schedule, its waits and the rewrites", "[replay]") {
     capture::test::TempDir dir;
@@ -40,7 +19,7 @@ TEST_CASE("dry run: the schedule, its waits and the rewrites", "[replay]") {
     o.prefix = "t.";
     o.vhost_maps = {"/=test"};
     o.rewrites = {"exchange:x=x2"};
-    const auto r = run(o);
+    const auto r = run_command(o);
     INFO(r.out << r.err);
     CHECK(r.code == 0);
     CHECK(r.err.empty());
@@ -76,41 +55,41 @@ TEST_CASE("replay: bad options are errors that say what is accepted", "[replay]"
     good.inputs = {path};
     good.target = "amqp://localhost";
     good.dry_run = true;
-    CHECK(run(good).code == 0);
+    CHECK(run_command(good).code == 0);
 
     auto o = good;
     o.target = "localhost";
-    auto r = run(o);
+    auto r = run_command(o);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::StartsWith("amqp-replay: bad --target") &&
                           Catch::Contains("accepted: amqp://"));
     o = good;
     o.speed = "fast";
-    CHECK_THAT(run(o).err, Catch::Contains("accepted: max"));
+    CHECK_THAT(run_command(o).err, Catch::Contains("accepted: max"));
     o = good;
     o.rewrites = {"binding:a=b"};
-    CHECK_THAT(run(o).err, Catch::Contains("exchange:OLD=NEW"));
+    CHECK_THAT(run_command(o).err, Catch::Contains("exchange:OLD=NEW"));
     o = good;
     o.selection.sessions = {"99"};
-    r = run(o);
+    r = run_command(o);
     CHECK(r.code == 2);
     CHECK_FALSE(r.err.empty());
     o = good;
     o.realtime = true;  // with the default --speed max
-    r = run(o);
+    r = run_command(o);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Contains("--realtime is for paced replays") &&
                           Catch::Contains("--speed 1 or N"));
     o = good;
     o.selection.vhost = "nowhere";
-    CHECK_THAT(run(o).err, Catch::Contains("no session matches"));
+    CHECK_THAT(run_command(o).err, Catch::Contains("no session matches"));
 
     // An unreachable target is a clear error per session, and exit 2.
     o = good;
     o.dry_run = false;
     o.target = "amqp://127.0.0.1:1";
     o.timeout_ms = 2000;
-    r = run(o);
+    r = run_command(o);
     CHECK(r.code == 2);
     CHECK_THAT(r.out, Catch::Contains("session 1: error: cannot connect to 127.0.0.1:1") &&
                           Catch::Contains("2 sessions: 0 equal, 0 different, 2 errors"));

@@ -1,11 +1,29 @@
 // A recorded session that exercises every dependency rule of the replay planner.
 #pragma once
 
+#include <optional>
+#include <sstream>
 #include <string>
 
 #include "../analyze/analysis_test_support.hpp"
+#include "replay/replay.hpp"
 
 namespace amqpprox::replay::test {
+
+// amqp-replay as the command runs it, with no environment: exit status, report, errors.
+struct CommandResult {
+    int code = 0;
+    std::string out;
+    std::string err;
+};
+
+inline CommandResult run_command(const ReplayOptions& options) {
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code =
+        run_replay(options, out, err, [](const char*) { return std::optional<std::string>(); });
+    return {code, out.str(), err.str()};
+}
 
 // Session 1 (vhost "/"): a server-named queue bound and consumed with a generated tag, two
 // deliveries acked with multiple, a get acked, a publish with reply-to the server-named

@@ -3,7 +3,6 @@
 #include "replay/sender_priority.hpp"
 
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -87,13 +86,7 @@ TEST_CASE("sender priority: --realtime runs the sender under SCHED_FIFO, or says
     o.speed = "1";
     o.realtime = true;
     o.timeout_ms = 2000;
-    const auto [code, out, err] = on_own_thread([&] {
-        std::ostringstream report;
-        std::ostringstream errors;
-        const int status = replay::run_replay(
-            o, report, errors, [](const char*) { return std::optional<std::string>(); });
-        return std::tuple{status, report.str(), errors.str()};
-    });
+    const auto [code, out, err] = on_own_thread([&] { return replay::test::run_command(o); });
     CHECK(code == 2);
     if (may_run_realtime()) {
         CHECK(err.empty());
