@@ -21,7 +21,7 @@ void claim(const std::string& path) {
         throw std::runtime_error(path + " exists and is not a socket");
     }
     asio::io_context io;
-    local::socket probe(io);
+    LocalSocket probe(io);
     boost::system::error_code connect_error;
     probe.connect(local::endpoint(path), connect_error);
     if (!connect_error) throw std::runtime_error(path + " is in use by a running amqpprox");
@@ -59,7 +59,7 @@ ControlSocket::~ControlSocket() {
     std::filesystem::remove(m_path, ec);
 }
 
-awaitable<> control_connection(ControlSocket* self, local::socket socket) {
+awaitable<> control_connection(ControlSocket* self, LocalSocket socket) {
     try {
         std::string line;
         boost::system::error_code ec;
@@ -80,7 +80,7 @@ awaitable<> control_connection(ControlSocket* self, local::socket socket) {
             // keep a timer of our own that drifts against the stats tick.
             const auto poll = std::clamp(self->m_stats_interval / 10, std::chrono::milliseconds(5),
                                          std::chrono::milliseconds(100));
-            asio::steady_timer timer(socket.get_executor());
+            SteadyTimer timer(socket.get_executor());
             while (true) {
                 timer.expires_after(poll);
                 co_await timer.async_wait(use_awaitable);

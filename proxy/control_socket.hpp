@@ -24,14 +24,13 @@ public:
 
 private:
     friend awaitable<> control_accept_loop(ControlSocket* self);
-    friend awaitable<> control_connection(ControlSocket* self,
-                                          asio::local::stream_protocol::socket socket);
+    friend awaitable<> control_connection(ControlSocket* self, LocalSocket socket);
 
     std::string m_path;
     control::CommandInterpreter& m_interpreter;
     control::ControlTarget& m_target;
     std::chrono::milliseconds m_stats_interval;
-    asio::local::stream_protocol::acceptor m_acceptor;
+    LocalAcceptor m_acceptor;
 };
 
 }  // namespace amqpprox::proxy

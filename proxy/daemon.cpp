@@ -34,7 +34,7 @@ void run_command(control::CommandInterpreter& interpreter, const std::string& li
 // Waits until every session has finished its Close exchange, or `patience` has passed.
 awaitable<> sessions_gone(Server* server, std::chrono::seconds patience) {
     const auto deadline = std::chrono::steady_clock::now() + patience;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
+    SteadyTimer timer(co_await asio::this_coro::executor);
     while (!server->connections().empty() && std::chrono::steady_clock::now() < deadline) {
         timer.expires_after(std::chrono::milliseconds(50));
         co_await timer.async_wait(use_awaitable);
@@ -44,7 +44,7 @@ awaitable<> sessions_gone(Server* server, std::chrono::seconds patience) {
 // Every interval: the stats snapshot (deltas since the previous one) and StatsD. On a fixed
 // schedule, so an interval's figures are per interval even when collecting takes a while.
 awaitable<> stats_loop(Server* server, std::chrono::milliseconds interval) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
+    SteadyTimer timer(co_await asio::this_coro::executor);
     auto next = std::chrono::steady_clock::now();
     while (true) {
         next += interval;

@@ -16,12 +16,12 @@ namespace ssl = asio::ssl;
 
 class Leg {
 public:
-    using executor_type = tcp::socket::executor_type;
-    using TlsStream = ssl::stream<tcp::socket&>;
+    using executor_type = TcpSocket::executor_type;
+    using TlsStream = ssl::stream<TcpSocket&>;
 
     // Sockets are put in non-blocking mode before their first operation, once: Asio then
     // sets no mode of its own, and read_now()/write_now() need no ioctl later.
-    explicit Leg(tcp::socket socket) : m_socket(std::move(socket)) {
+    explicit Leg(TcpSocket socket) : m_socket(std::move(socket)) {
         boost::system::error_code ignored;
         m_socket.non_blocking(true, ignored);
     }
@@ -36,8 +36,8 @@ public:
         m_socket.open(protocol, error);
         if (!error) m_socket.non_blocking(true, error);
     }
-    tcp::socket& socket() { return m_socket; }
-    const tcp::socket& socket() const { return m_socket; }
+    TcpSocket& socket() { return m_socket; }
+    const TcpSocket& socket() const { return m_socket; }
 
     // From now on bytes go through TLS made with `context`; the caller runs the handshake on
     // the returned stream before anything else.
@@ -80,12 +80,12 @@ public:
     // send a reset that can discard the Close the peer has not read yet.
     void close() {
         boost::system::error_code ignored;
-        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+        m_socket.shutdown(TcpSocket::shutdown_both, ignored);
         m_socket.close(ignored);
     }
 
 private:
-    tcp::socket m_socket;
+    TcpSocket m_socket;
     std::unique_ptr<TlsStream> m_tls;
 };
 

@@ -12,11 +12,11 @@ namespace amqpprox::proxy {
 
 // Bound to `endpoint` and listening, with address reuse so a restarted proxy binds again at
 // once. Throws boost::system::system_error (in use, no permission): the caller says where.
-inline std::shared_ptr<tcp::acceptor> open_listener(asio::io_context& io,
-                                                    const tcp::endpoint& endpoint) {
-    auto acceptor = std::make_shared<tcp::acceptor>(io);
+inline std::shared_ptr<TcpAcceptor> open_listener(asio::io_context& io,
+                                                  const tcp::endpoint& endpoint) {
+    auto acceptor = std::make_shared<TcpAcceptor>(io);
     acceptor->open(endpoint.protocol());
-    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    acceptor->set_option(TcpAcceptor::reuse_address(true));
     acceptor->bind(endpoint);
     acceptor->listen();
     return acceptor;

@@ -35,8 +35,7 @@ void log_failure(std::exception_ptr error) {
 
 // Closes the socket if the deadline passes first. The handler holds the socket, so it is
 // safe whenever it runs.
-void arm(asio::steady_timer& timer, std::chrono::seconds after,
-         std::shared_ptr<tcp::socket> socket) {
+void arm(SteadyTimer& timer, std::chrono::seconds after, std::shared_ptr<TcpSocket> socket) {
     timer.expires_after(after);
     timer.async_wait([socket = std::move(socket)](boost::system::error_code ec) {
         if (ec) return;
@@ -54,13 +53,13 @@ std::string render_or_500(const MetricsServerShared& shared, std::string_view he
     }
 }
 
-awaitable<> serve_metrics_client(std::shared_ptr<tcp::socket> socket,
+awaitable<> serve_metrics_client(std::shared_ptr<TcpSocket> socket,
                                  std::shared_ptr<MetricsServerShared> shared) {
     struct Count {
         std::atomic<int>& n;
         ~Count() { --n; }
     } count{shared->connections};
-    asio::steady_timer deadline(socket->get_executor());
+    SteadyTimer deadline(socket->get_executor());
     arm(deadline, kReadTimeout, socket);
     std::string head;
     boost::system::error_code ec;
@@ -83,7 +82,7 @@ awaitable<> serve_metrics_client(std::shared_ptr<tcp::socket> socket,
     // A lingering close: closing with unread request bytes would send a reset that can
     // destroy the response before the client reads it (an oversized request, say). So end
     // our side, then read and discard until the client closes, briefly.
-    socket->shutdown(tcp::socket::shutdown_send, ec);
+    socket->shutdown(TcpSocket::shutdown_send, ec);
     arm(deadline, kLingerTimeout, socket);
     std::array<char, 4096> discard;
     for (std::size_t total = 0; !ec && total < kMaxLingerBytes;) {
@@ -95,11 +94,11 @@ awaitable<> serve_metrics_client(std::shared_ptr<tcp::socket> socket,
     socket->close(ec);
 }
 
-awaitable<> metrics_accept_loop(asio::io_context* io, std::shared_ptr<tcp::acceptor> acceptor,
+awaitable<> metrics_accept_loop(asio::io_context* io, std::shared_ptr<TcpAcceptor> acceptor,
                                 std::shared_ptr<MetricsServerShared> shared) {
     while (acceptor->is_open()) {
         boost::system::error_code ec;
-        auto socket = std::make_shared<tcp::socket>(asio::make_strand(*io));
+        auto socket = std::make_shared<TcpSocket>(io->get_executor());
         co_await acceptor->async_accept(*socket, asio::redirect_error(use_awaitable, ec));
         if (ec == asio::error::operation_aborted) break;
         if (ec) {
@@ -168,7 +167,7 @@ tl::expected<void, std::string> MetricsServer::listen(const std::string& address
 tl::expected<void, std::string> MetricsServer::stop(std::optional<std::uint16_t> port) {
     std::lock_guard lock(m_mutex);
     const auto closed = close_listeners(
-        m_listeners, port, [](Listener& listener) -> tcp::acceptor& { return *listener.acceptor; });
+        m_listeners, port, [](Listener& listener) -> TcpAcceptor& { return *listener.acceptor; });
     if (!closed)
         return tl::unexpected("Not serving metrics on port " + std::to_string(*port) + ".");
     return {};

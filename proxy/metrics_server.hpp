@@ -37,7 +37,7 @@ public:
 private:
     struct Listener {
         std::string address;
-        std::shared_ptr<tcp::acceptor> acceptor;
+        std::shared_ptr<TcpAcceptor> acceptor;
     };
     asio::io_context& m_io;
     std::shared_ptr<MetricsServerShared> m_shared;

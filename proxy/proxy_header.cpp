@@ -44,7 +44,7 @@ amqp::Bytes egress_proxy_header(control::ProxyProtocol version, const tcp::endpo
     return proxy_protocol::encode(header);
 }
 
-awaitable<> send_proxy_header(tcp::socket& broker, control::ProxyProtocol version,
+awaitable<> send_proxy_header(TcpSocket& broker, control::ProxyProtocol version,
                               tcp::endpoint client, tcp::endpoint destination) {
     const auto bytes = egress_proxy_header(version, client, destination);
     if (!bytes.empty()) co_await asio::async_write(broker, asio::buffer(bytes), use_awaitable);
@@ -54,7 +54,7 @@ namespace {
 
 // Appends exactly `n` bytes read from `socket`; false when the connection ended first (what
 // did arrive is kept). Other socket errors throw.
-awaitable<bool> read_exactly(tcp::socket& socket, amqp::Bytes& received, std::size_t n) {
+awaitable<bool> read_exactly(TcpSocket& socket, amqp::Bytes& received, std::size_t n) {
     const auto before = received.size();
     received.resize(before + n);
     boost::system::error_code ec;
@@ -68,8 +68,7 @@ awaitable<bool> read_exactly(tcp::socket& socket, amqp::Bytes& received, std::si
 
 }  // namespace
 
-awaitable<tl::expected<proxy_protocol::Header, std::string>> read_proxy_header(
-    tcp::socket& client) {
+awaitable<tl::expected<proxy_protocol::Header, std::string>> read_proxy_header(TcpSocket& client) {
     // Exactly the header is read (a v1 line up to its CRLF, a v2 header to the length its
     // 16-byte prefix gives), so what follows, AMQP or a TLS handshake, is left for the next
     // reader. Eight bytes tell either signature from anything else.

@@ -20,13 +20,13 @@ amqp::Bytes egress_proxy_header(control::ProxyProtocol version, const tcp::endpo
                                 const tcp::endpoint& destination);
 
 // Writes egress_proxy_header(...) to a freshly connected broker socket (nothing when none).
-awaitable<> send_proxy_header(tcp::socket& broker, control::ProxyProtocol version,
+awaitable<> send_proxy_header(TcpSocket& broker, control::ProxyProtocol version,
                               tcp::endpoint client, tcp::endpoint destination);
 
 // Reads a client's PROXY header (v1 or v2), and not a byte more: what follows (AMQP, or TLS
 // on a START_SECURE port) is still in the socket. An error: the connection ended first, or
 // sent something else, or a malformed header; the text says which. Socket errors other than
 // the peer closing throw, as every read in a session does.
-awaitable<tl::expected<proxy_protocol::Header, std::string>> read_proxy_header(tcp::socket& client);
+awaitable<tl::expected<proxy_protocol::Header, std::string>> read_proxy_header(TcpSocket& client);
 
 }  // namespace amqpprox::proxy

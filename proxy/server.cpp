@@ -76,7 +76,7 @@ Server::~Server() {
     close_captures();
 }
 
-awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor, bool secure,
+awaitable<> accept_loop(Server* server, std::shared_ptr<TcpAcceptor> acceptor, bool secure,
                         bool proxy_protocol) {
     boost::system::error_code ec;
     const auto destination = acceptor->local_endpoint(ec);
@@ -93,7 +93,7 @@ awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
     }
 }
 
-void Server::start_session(tcp::socket socket, const tcp::endpoint& client,
+void Server::start_session(TcpSocket socket, const tcp::endpoint& client,
                            const tcp::endpoint& destination, bool secure, bool proxy_protocol) {
     SessionConfig config;
     config.client_endpoint = client;
@@ -136,8 +136,9 @@ tl::expected<std::vector<BackendCandidate>, std::string> Server::route(const std
     return candidates;
 }
 
-tl::expected<std::shared_ptr<SessionLimits>, std::string> Server::admit(
-    std::uint64_t session, const std::string& vhost, const asio::any_io_executor& executor) {
+tl::expected<std::shared_ptr<SessionLimits>, std::string> Server::admit(std::uint64_t session,
+                                                                        const std::string& vhost,
+                                                                        const Executor& executor) {
     auto decision = m_admission.admit(vhost, control::LimitClock::now());
     for (const auto& alarm : decision.alarms)
         log(LogLevel::warning, "session " + std::to_string(session) + ": " + alarm);
@@ -247,7 +248,7 @@ control::Status Server::listen_start(std::uint16_t port, bool secure, bool proxy
 control::Status Server::listen_stop(std::optional<std::uint16_t> port) {
     std::lock_guard lock(m_mutex);
     const auto closed = close_listeners(m_acceptors, port,
-                                        [](auto& acceptor) -> tcp::acceptor& { return *acceptor; });
+                                        [](auto& acceptor) -> TcpAcceptor& { return *acceptor; });
     if (!closed) return tl::unexpected("Not listening on port " + std::to_string(*port) + ".");
     return {};
 }

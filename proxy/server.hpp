@@ -63,8 +63,7 @@ public:
     EgressTls egress_tls() override;
     bool vhost_paused(const std::string& vhost) override { return m_config.paused(vhost); }
     tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
-        std::uint64_t session, const std::string& vhost,
-        const asio::any_io_executor& executor) override;
+        std::uint64_t session, const std::string& vhost, const Executor& executor) override;
 
     // ControlTarget
     control::Status listen_start(std::uint16_t port, bool secure, bool proxy_protocol) override;
@@ -100,7 +99,7 @@ public:
     void request_exit() override;
 
 private:
-    friend awaitable<> accept_loop(Server* server, std::shared_ptr<tcp::acceptor> acceptor,
+    friend awaitable<> accept_loop(Server* server, std::shared_ptr<TcpAcceptor> acceptor,
                                    bool secure, bool proxy_protocol);
     struct ActiveCapture {
         control::CaptureOptions options;
@@ -109,7 +108,7 @@ private:
     };
     // `secure`: LISTEN START_SECURE, the client speaks TLS first; `proxy_protocol`:
     // LISTEN ... PROXY, a load balancer's PROXY header comes before anything else.
-    void start_session(tcp::socket socket, const tcp::endpoint& client,
+    void start_session(TcpSocket socket, const tcp::endpoint& client,
                        const tcp::endpoint& destination, bool secure, bool proxy_protocol);
     std::vector<std::shared_ptr<Session>> live_sessions() const;
     control::SessionSample sample(const Session& session);
@@ -124,7 +123,7 @@ private:
     std::function<void()> m_exit_handler;
 
     mutable std::mutex m_mutex;
-    std::map<std::uint16_t, std::shared_ptr<tcp::acceptor>> m_acceptors;
+    std::map<std::uint16_t, std::shared_ptr<TcpAcceptor>> m_acceptors;
     std::map<std::uint64_t, std::weak_ptr<Session>> m_sessions;
     std::uint64_t m_next_id = 1;
     std::vector<ActiveCapture> m_captures;

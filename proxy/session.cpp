@@ -22,7 +22,7 @@ std::string text_of(const tcp::endpoint& endpoint) {
 }
 
 // Where a socket is connected from; the default endpoint when it cannot tell.
-tcp::endpoint local_endpoint_of(const tcp::socket& socket) {
+tcp::endpoint local_endpoint_of(const TcpSocket& socket) {
     boost::system::error_code ec;
     return socket.local_endpoint(ec);
 }
@@ -53,13 +53,13 @@ amqp::FieldValue text_value(std::string text) {
 
 }  // namespace
 
-Session::Session(tcp::socket client, SessionConfig config, SessionEnvironment& environment)
+Session::Session(TcpSocket client, SessionConfig config, SessionEnvironment& environment)
     : m_client(std::move(client)),
       m_broker(m_client.get_executor()),
       m_deadline(m_client.get_executor()),
-      m_resume(m_client.get_executor(), asio::steady_timer::time_point::max()),
-      m_client_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
-      m_broker_free(m_client.get_executor(), asio::steady_timer::time_point::max()),
+      m_resume(m_client.get_executor(), SteadyTimer::time_point::max()),
+      m_client_free(m_client.get_executor(), SteadyTimer::time_point::max()),
+      m_broker_free(m_client.get_executor(), SteadyTimer::time_point::max()),
       m_config(std::move(config)),
       m_environment(environment),
       m_client_endpoint(m_config.client_endpoint),
@@ -428,7 +428,7 @@ awaitable<std::string> egress_tls(std::shared_ptr<Session> session, BackendCandi
     if (auto ready = prepare_client_tls(tls.native_handle(), name, egress.check_name); !ready) {
         co_return ready.error();
     }
-    asio::steady_timer attempt(s.m_client.get_executor());
+    SteadyTimer attempt(s.m_client.get_executor());
     attempt.expires_after(s.m_config.connect_timeout);
     attempt.async_wait([weak = std::weak_ptr<Session>(session)](boost::system::error_code error) {
         if (error) return;
@@ -605,7 +605,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             }
             for (const auto& entry : endpoints) {
                 // A backend that never answers (a dropped SYN) must not hold up failover.
-                asio::steady_timer attempt(s.m_client.get_executor());
+                SteadyTimer attempt(s.m_client.get_executor());
                 attempt.expires_after(s.m_config.connect_timeout);
                 attempt.async_wait(
                     [weak = std::weak_ptr<Session>(session)](boost::system::error_code error) {

@@ -50,7 +50,7 @@ public:
     // LIMIT: admits a new session of `vhost` (the limits returned live as long as it does,
     // on `executor`) or refuses it with the text of its Connection.Close.
     virtual tl::expected<std::shared_ptr<SessionLimits>, std::string> admit(
-        std::uint64_t session, const std::string& vhost, const asio::any_io_executor& executor) = 0;
+        std::uint64_t session, const std::string& vhost, const Executor& executor) = 0;
 };
 
 struct SessionConfig {
@@ -72,7 +72,7 @@ struct SessionConfig {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket client, SessionConfig config, SessionEnvironment& environment);
+    Session(TcpSocket client, SessionConfig config, SessionEnvironment& environment);
     // Ends the session's recording and tells the server; runs when both directions are done.
     ~Session();
     Session(const Session&) = delete;
@@ -149,13 +149,13 @@ private:
 
     Leg m_client;
     Leg m_broker;
-    asio::steady_timer m_deadline;
+    SteadyTimer m_deadline;
     // Everything below is used on the session's thread only (its IoPool context).
     // Never expire; cancel() wakes whoever waits on them: a resumed client reader, writers
     // waiting for a side to be free.
-    asio::steady_timer m_resume;
-    asio::steady_timer m_client_free;
-    asio::steady_timer m_broker_free;
+    SteadyTimer m_resume;
+    SteadyTimer m_client_free;
+    SteadyTimer m_broker_free;
     bool m_writing_client = false;
     bool m_writing_broker = false;
     bool m_open = false;                     // the handshake is done, frames pass through

@@ -11,8 +11,7 @@ namespace amqpprox::proxy {
 using control::LimitClock;
 using control::LimitKind;
 
-SessionLimits::SessionLimits(const asio::any_io_executor& executor,
-                             const control::LimitConfig& config,
+SessionLimits::SessionLimits(const Executor& executor, const control::LimitConfig& config,
                              control::ConnectionAdmission& admission, std::uint64_t session,
                              std::string vhost)
     : m_timer(executor),

@@ -19,7 +19,7 @@ namespace amqpprox::proxy {
 
 class SessionLimits {
 public:
-    SessionLimits(const asio::any_io_executor& executor, const control::LimitConfig& config,
+    SessionLimits(const Executor& executor, const control::LimitConfig& config,
                   control::ConnectionAdmission& admission, std::uint64_t session,
                   std::string vhost);
     ~SessionLimits();
@@ -37,7 +37,7 @@ private:
     // Counts a read against both limits; logs the alarm at most once a window.
     void on_read(std::size_t bytes, control::LimitClock::time_point now);
 
-    asio::steady_timer m_timer;
+    SteadyTimer m_timer;
     const control::LimitConfig& m_config;
     control::ConnectionAdmission& m_admission;
     std::uint64_t m_session;

@@ -8,7 +8,7 @@ namespace {
 
 struct BridgeState {
     std::shared_ptr<Stream> stream;
-    std::shared_ptr<tcp::socket> socket;
+    std::shared_ptr<TcpSocket> socket;
     BridgeTotals totals;
     int running = 2;
     Event done;
@@ -60,7 +60,7 @@ awaitable<void> stream_to_tcp(std::shared_ptr<BridgeState> b) {
         }
         boost::system::error_code ec;
         if (*n == 0) {
-            b->socket->shutdown(tcp::socket::shutdown_send, ec);
+            b->socket->shutdown(TcpSocket::shutdown_send, ec);
             break;
         }
         co_await asio::async_write(*b->socket, asio::buffer(buffer.data(), *n),
@@ -77,8 +77,7 @@ awaitable<void> stream_to_tcp(std::shared_ptr<BridgeState> b) {
 
 }  // namespace
 
-awaitable<BridgeTotals> bridge(std::shared_ptr<Stream> stream,
-                               std::shared_ptr<tcp::socket> socket) {
+awaitable<BridgeTotals> bridge(std::shared_ptr<Stream> stream, std::shared_ptr<TcpSocket> socket) {
     auto b = std::make_shared<BridgeState>();
     b->stream = stream;
     b->socket = socket;

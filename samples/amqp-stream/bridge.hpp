@@ -18,6 +18,6 @@ struct BridgeTotals {
 };
 
 // Runs until both directions ended; closes both.
-awaitable<BridgeTotals> bridge(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::socket> socket);
+awaitable<BridgeTotals> bridge(std::shared_ptr<Stream> stream, std::shared_ptr<TcpSocket> socket);
 
 }  // namespace amqpstream

@@ -22,7 +22,7 @@ void log_exception(std::exception_ptr e) {
     }
 }
 
-std::string endpoint_text(const tcp::socket& socket) {
+std::string endpoint_text(const TcpSocket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return "?";
@@ -30,7 +30,7 @@ std::string endpoint_text(const tcp::socket& socket) {
 }
 
 // Bridges one stream and logs its start and end.
-awaitable<void> run_bridge(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::socket> socket,
+awaitable<void> run_bridge(std::shared_ptr<Stream> stream, std::shared_ptr<TcpSocket> socket,
                            std::uint64_t id, std::string tcp_side) {
     log_line("stream " + std::to_string(id) + " open: tcp " + tcp_side + ", reads queue " +
              stream->local_queue() + ", writes queue " + stream->remote_queue());
@@ -43,7 +43,7 @@ awaitable<void> run_bridge(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::
 awaitable<void> forward_stream(std::shared_ptr<Stream> stream, const AppOptions* options,
                                std::uint64_t id) {
     auto executor = co_await asio::this_coro::executor;
-    auto socket = std::make_shared<tcp::socket>(executor);
+    auto socket = std::make_shared<TcpSocket>(executor);
     tcp::resolver resolver(executor);
     boost::system::error_code ec;
     const auto where = options->forward_host + ":" + std::to_string(options->forward_port);
@@ -91,7 +91,7 @@ awaitable<int> serve(const AppOptions* options) {
 }
 
 awaitable<void> dial_and_bridge(std::shared_ptr<Connection> connection,
-                                std::shared_ptr<tcp::socket> socket, const AppOptions* options,
+                                std::shared_ptr<TcpSocket> socket, const AppOptions* options,
                                 std::uint64_t id) {
     const auto from = endpoint_text(*socket);
     auto stream = co_await dial(connection, options->queue, options->stream);
@@ -107,8 +107,8 @@ awaitable<void> dial_and_bridge(std::shared_ptr<Connection> connection,
 
 // Ends the accept loop when the AMQP connection is lost: streams cannot be dialled then.
 awaitable<void> watch_connection(std::shared_ptr<Connection> connection,
-                                 std::shared_ptr<tcp::acceptor> acceptor) {
-    asio::steady_timer timer(connection->executor());
+                                 std::shared_ptr<TcpAcceptor> acceptor) {
+    SteadyTimer timer(connection->executor());
     while (!connection->error()) {
         timer.expires_after(std::chrono::milliseconds(200));
         co_await timer.async_wait(use_awaitable);
@@ -124,7 +124,7 @@ awaitable<int> serve_clients(const AppOptions* options) {
         log_line(connection.error());
         co_return 1;
     }
-    auto acceptor = std::make_shared<tcp::acceptor>(executor);
+    auto acceptor = std::make_shared<TcpAcceptor>(executor);
     boost::system::error_code ec;
     const tcp::endpoint endpoint(asio::ip::make_address(options->bind, ec), options->listen_port);
     if (ec) {
@@ -132,7 +132,7 @@ awaitable<int> serve_clients(const AppOptions* options) {
         co_return 2;
     }
     acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->set_option(TcpAcceptor::reuse_address(true), ec);
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
@@ -144,7 +144,7 @@ awaitable<int> serve_clients(const AppOptions* options) {
              ", streams to control queue \"" + options->queue + "\" at " + options->url.display());
     asio::co_spawn(executor, watch_connection(*connection, acceptor), log_exception);
     for (std::uint64_t id = 1;; ++id) {
-        auto socket = std::make_shared<tcp::socket>(executor);
+        auto socket = std::make_shared<TcpSocket>(executor);
         co_await acceptor->async_accept(*socket, asio::redirect_error(use_awaitable, ec));
         if (ec) {
             log_line("the broker connection is lost: " +

@@ -181,7 +181,7 @@ awaitable<void> write_loop(std::shared_ptr<Connection> c) {
 // silent for two intervals (the spec's rule).
 awaitable<void> heartbeat_loop(std::shared_ptr<Connection> c) {
     const auto interval = std::chrono::seconds(c->m_heartbeat_s);
-    asio::steady_timer timer(c->executor());
+    SteadyTimer timer(c->executor());
     while (!c->m_error) {
         timer.expires_after(interval / 2);
         boost::system::error_code ec;
@@ -257,17 +257,17 @@ void Connection::close() {
     m_closing = true;
     send_method(0, amqp::ConnectionClose{.reply_code = amqp::reply::success, .reply_text = "bye"});
     // A broker that does not answer within a second is not waited for.
-    auto timer = std::make_shared<asio::steady_timer>(executor(), std::chrono::seconds(1));
+    auto timer = std::make_shared<SteadyTimer>(executor(), std::chrono::seconds(1));
     timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
         self->fail("connection closed");
     });
 }
 
-awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor executor,
-                                                         AmqpUrl url, ConnectionOptions options) {
+awaitable<Expected<std::shared_ptr<Connection>>> connect(Executor executor, AmqpUrl url,
+                                                         ConnectionOptions options) {
     auto c = std::make_shared<Connection>(executor);
     const auto where = url.host + ":" + std::to_string(url.port);
-    asio::steady_timer guard(executor, options.connect_timeout);
+    SteadyTimer guard(executor, options.connect_timeout);
     bool timed_out = false;
     guard.async_wait([c, &timed_out](const boost::system::error_code& ec) {
         if (ec) return;

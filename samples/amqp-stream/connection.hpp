@@ -80,12 +80,12 @@ struct ConnectionOptions {
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    explicit Connection(asio::any_io_executor executor) : m_socket(executor) {}
+    explicit Connection(Executor executor) : m_socket(executor) {}
 
     // Why the connection ended, once it has.
     const std::optional<std::string>& error() const { return m_error; }
     std::uint32_t frame_max() const { return m_frame_max; }
-    asio::any_io_executor executor() { return m_socket.get_executor(); }
+    Executor executor() { return m_socket.get_executor(); }
 
     // Queues bytes for the writer.
     void send(const amqp::Bytes& bytes);
@@ -111,8 +111,8 @@ public:
 };
 
 // Connects, logs in and starts the reader, writer and heartbeat coroutines.
-awaitable<Expected<std::shared_ptr<Connection>>> connect(asio::any_io_executor executor,
-                                                         AmqpUrl url, ConnectionOptions options);
+awaitable<Expected<std::shared_ptr<Connection>>> connect(Executor executor, AmqpUrl url,
+                                                         ConnectionOptions options);
 
 awaitable<Expected<std::shared_ptr<Channel>>> open_channel(std::shared_ptr<Connection> c);
 // Sends a synchronous method and waits for its reply (or the channel's end, or `timeout`).

@@ -12,6 +12,10 @@ namespace amqpstream {
 
 namespace asio = boost::asio;
 using amqpprox::proxy::awaitable;
+using amqpprox::proxy::Executor;
+using amqpprox::proxy::SteadyTimer;
+using amqpprox::proxy::TcpAcceptor;
+using amqpprox::proxy::TcpSocket;
 using amqpprox::proxy::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
@@ -26,7 +30,7 @@ public:
     awaitable<bool> wait_until(Clock::time_point deadline) {
         // Not inside the constructor's arguments: GCC 12 mis-compiles a co_await there.
         auto executor = co_await asio::this_coro::executor;
-        asio::steady_timer timer(executor, deadline);
+        SteadyTimer timer(executor, deadline);
         m_waiters.push_back(&timer);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -39,7 +43,7 @@ public:
     }
 
 private:
-    std::vector<asio::steady_timer*> m_waiters;
+    std::vector<SteadyTimer*> m_waiters;
 };
 
 // A deadline `timeout` from now; none for a zero timeout.

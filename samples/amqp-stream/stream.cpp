@@ -158,7 +158,7 @@ void close(std::shared_ptr<Stream> s) {
 awaitable<void> watch_peer(std::shared_ptr<Stream> s) {
     const auto interval = s->m_options.peer_check;
     if (interval.count() <= 0) co_return;
-    asio::steady_timer timer(s->m_connection->executor());
+    SteadyTimer timer(s->m_connection->executor());
     const amqp::Method probe = amqp::QueueDeclare{.queue = s->m_remote_queue, .passive = true};
     while (!s->m_closed && !s->m_eof && !s->m_connection->error()) {
         timer.expires_after(interval);

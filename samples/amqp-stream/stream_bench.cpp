@@ -43,7 +43,7 @@ awaitable<int> run(AmqpUrl url, std::uint64_t mb) {
         std::fprintf(stderr, "%s\n", client.error().c_str());
         co_return 1;
     }
-    asio::steady_timer pause(executor);
+    SteadyTimer pause(executor);
     while (!*accepted) {
         pause.expires_after(std::chrono::milliseconds(5));
         co_await pause.async_wait(use_awaitable);

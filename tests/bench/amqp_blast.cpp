@@ -40,7 +40,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint32_t kFrameMax = amqp::kDefaultFrameMax;
 
 struct Connection {
-    explicit Connection(asio::any_io_executor executor) : stream(tcp::socket(executor)) {}
+    explicit Connection(Executor executor) : stream(TcpSocket(executor)) {}
     FrameStream stream;
     std::string queue;
     bool closing = false;
@@ -273,7 +273,7 @@ struct Samples {
 
 awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size,
                              Clock::time_point deadline) {
-    asio::steady_timer timer(c->stream.socket.get_executor());
+    SteadyTimer timer(c->stream.socket.get_executor());
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     auto next = Clock::now();
@@ -393,8 +393,8 @@ struct SoakTotals {
 };
 
 awaitable<void> soak_publisher(ConnectionPtr c, double rate, std::size_t body_size,
-                               std::shared_ptr<asio::steady_timer> stop, SoakTotals* totals) {
-    asio::steady_timer timer(c->stream.socket.get_executor());
+                               std::shared_ptr<SteadyTimer> stop, SoakTotals* totals) {
+    SteadyTimer timer(c->stream.socket.get_executor());
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     // Spread the connections' sends over the period rather than all at once.
@@ -453,10 +453,10 @@ awaitable<void> soak_setup(ConnectionPtr c) {
 }
 
 // Progress every 10 s until the stop time; then lets go of the signals so the run can end.
-awaitable<void> soak_progress(std::shared_ptr<asio::steady_timer> stop, SoakTotals* totals,
-                              int conns, asio::signal_set* signals) {
+awaitable<void> soak_progress(std::shared_ptr<SteadyTimer> stop, SoakTotals* totals, int conns,
+                              asio::signal_set* signals) {
     const auto executor = co_await asio::this_coro::executor;
-    asio::steady_timer tick(executor);
+    SteadyTimer tick(executor);
     const auto start = Clock::now();
     while (stop->expiry() > Clock::now()) {
         tick.expires_after(std::chrono::seconds(10));
@@ -492,7 +492,7 @@ int soak(char** argv) {
     }
     std::fprintf(stderr, "soak: %d connections open, each with its queue and consumer\n", conns);
     SoakTotals totals;
-    auto stop = std::make_shared<asio::steady_timer>(io);
+    auto stop = std::make_shared<SteadyTimer>(io);
     stop->expires_after(
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
     stop->async_wait([](boost::system::error_code) {});

@@ -54,7 +54,7 @@ bool answer(const amqp::FrameView& frame, Mode mode, amqp::Bytes& out) {
     return true;
 }
 
-awaitable<void> serve(tcp::socket socket, Mode mode) {
+awaitable<void> serve(TcpSocket socket, Mode mode) {
     FrameStream stream(std::move(socket), amqp::FrameSplitter::Start::protocol_header);
     stream.socket.set_option(tcp::no_delay(true));
     ++g_connections;
@@ -110,7 +110,7 @@ void on_session_end(std::exception_ptr error) {
     }
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Mode mode) {
+awaitable<void> accept_loop(TcpAcceptor& acceptor, Mode mode) {
     while (true) {
         auto socket = co_await acceptor.async_accept(use_awaitable);
         asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), mode), on_session_end);
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
         argc == 4 ? std::atoi(argv[3]) : static_cast<int>(std::thread::hardware_concurrency());
 
     asio::io_context io(threads);
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    TcpAcceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
     asio::co_spawn(io, accept_loop(acceptor, mode), on_session_end);

@@ -20,15 +20,19 @@ namespace amqpprox::bench {
 
 namespace asio = proxy::asio;
 using proxy::awaitable;
+using proxy::Executor;
+using proxy::SteadyTimer;
 using proxy::tcp;
+using proxy::TcpAcceptor;
+using proxy::TcpSocket;
 using proxy::use_awaitable;
 
 struct FrameStream {
-    explicit FrameStream(tcp::socket s,
+    explicit FrameStream(TcpSocket s,
                          amqp::FrameSplitter::Start start = amqp::FrameSplitter::Start::frames)
         : socket(std::move(s)), splitter(start) {}
 
-    tcp::socket socket;
+    TcpSocket socket;
     amqp::FrameSplitter splitter;
     std::vector<std::byte> buffer = std::vector<std::byte>(64 * 1024);
 };
@@ -46,7 +50,7 @@ inline awaitable<amqp::FrameView> read_frame(FrameStream& stream) {
     }
 }
 
-inline awaitable<void> write_all(tcp::socket& socket, const amqp::Bytes& bytes) {
+inline awaitable<void> write_all(TcpSocket& socket, const amqp::Bytes& bytes) {
     if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
 }
 

@@ -21,7 +21,7 @@ std::string text(const amqp::Bytes& bytes) {
 
 using ReadResult = tl::expected<amqpprox::proxy_protocol::Header, std::string>;
 
-awaitable<> read_into(tcp::socket& socket, ReadResult* out) {
+awaitable<> read_into(TcpSocket& socket, ReadResult* out) {
     *out = co_await read_proxy_header(socket);
 }
 
@@ -30,10 +30,10 @@ awaitable<> read_into(tcp::socket& socket, ReadResult* out) {
 ReadResult read_from(const std::vector<std::string>& pieces, bool close_after,
                      std::string* rest = nullptr) {
     asio::io_context io;
-    tcp::acceptor acceptor(io, at("127.0.0.1", 0));
-    tcp::socket peer(io);
+    TcpAcceptor acceptor(io, at("127.0.0.1", 0));
+    TcpSocket peer(io);
     peer.connect(acceptor.local_endpoint());
-    tcp::socket socket = acceptor.accept();
+    TcpSocket socket = acceptor.accept();
     ReadResult result = tl::unexpected(std::string("not finished"));
     asio::co_spawn(io, read_into(socket, &result), asio::detached);
     for (const auto& piece : pieces) {
