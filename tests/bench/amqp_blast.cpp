@@ -9,8 +9,10 @@
 //       Close-Ok, close. Prints: connections seconds conn/s failures
 //   amqp_blast latency HOST PORT CONNS RATE SECONDS BODY_BYTES
 //       against an echo server: each connection sends RATE messages/s, each carrying its
-//       send time, and times the echoed body. The first second is warm-up.
-//       Prints: samples p50_us p99_us p999_us max_us
+//       send time, and times the echoed body; with amqp_sink (which writes the time it read
+//       the body into it) also each direction alone. The first second is warm-up.
+//       Prints: samples p50_us p99_us p999_us max_us (round trips), then
+//       out_p50_us out_p99_us back_p50_us back_p99_us (client to sink, sink to client)
 //   amqp_blast idle HOST PORT CONNS
 //       opens CONNS connections (handshake and a channel), prints "ready CONNS", holds them
 //       until SIGUSR1/SIGTERM, then closes each with Connection.Close.
@@ -22,6 +24,7 @@
 // Connections open at most 64 at a time. AMQP_BLAST_THREADS sets the network threads (1).
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -268,7 +271,9 @@ int connect(char** argv) {
 
 struct Samples {
     std::mutex mutex;
-    std::vector<std::uint64_t> ns;
+    std::vector<std::uint64_t> ns;    // round trips
+    std::vector<std::uint64_t> out;   // send to the sink's read
+    std::vector<std::uint64_t> back;  // the sink's read to the echo's arrival
 };
 
 awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size,
@@ -277,7 +282,8 @@ awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     auto next = Clock::now();
-    amqp::Bytes body(std::max<std::size_t>(body_size, 8), std::byte{'m'});
+    // Bytes 0-7: the send time; 8-15: where the sink writes the time it read the body.
+    amqp::Bytes body(std::max<std::size_t>(body_size, 16), std::byte{'m'});
     amqp::Bytes message;
     while (next < deadline) {
         timer.expires_at(next);
@@ -294,21 +300,32 @@ awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size
 }
 
 awaitable<void> echo_reader(ConnectionPtr c, Clock::time_point warm, Samples* samples) {
-    std::vector<std::uint64_t> mine;
+    std::vector<std::uint64_t> mine, out, back;
+    const std::byte untouched[8] = {std::byte{'m'}, std::byte{'m'}, std::byte{'m'}, std::byte{'m'},
+                                    std::byte{'m'}, std::byte{'m'}, std::byte{'m'}, std::byte{'m'}};
     while (true) {
         const auto frame = co_await read_frame(c->stream);
         if (is_method<amqp::ConnectionCloseOk>(frame)) break;
         // The first body frame of a message starts with its send time.
-        if (frame.type != amqp::FrameType::body || frame.payload.size() < 8) continue;
+        if (frame.type != amqp::FrameType::body || frame.payload.size() < 16) continue;
         const auto now = steady_ns();
+        if (Clock::now() < warm) continue;
         std::uint64_t sent = 0;
+        std::uint64_t read = 0;
         std::memcpy(&sent, frame.payload.data(), sizeof sent);
-        if (Clock::now() >= warm) mine.push_back(now - sent);
+        std::memcpy(&read, frame.payload.data() + 8, sizeof read);
+        mine.push_back(now - sent);
+        // An echo server that does not stamp leaves the body's filler there.
+        if (std::memcmp(frame.payload.data() + 8, untouched, 8) == 0) continue;
+        out.push_back(read - sent);
+        back.push_back(now - read);
     }
     boost::system::error_code ignored;
     c->stream.socket.close(ignored);
     std::lock_guard lock(samples->mutex);
     samples->ns.insert(samples->ns.end(), mine.begin(), mine.end());
+    samples->out.insert(samples->out.end(), out.begin(), out.end());
+    samples->back.insert(samples->back.end(), back.begin(), back.end());
 }
 
 int latency(char** argv) {
@@ -334,13 +351,18 @@ int latency(char** argv) {
         std::fprintf(stderr, "amqp_blast: no samples\n");
         return 1;
     }
-    std::sort(ns.begin(), ns.end());
-    const auto at = [&](double q) {
-        const auto i = static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1));
-        return static_cast<double>(ns[i]) / 1e3;
+    // Microseconds at quantile q of `v` (sorted); nan when there are no samples.
+    const auto at = [](const std::vector<std::uint64_t>& v, double q) {
+        if (v.empty()) return std::nan("");
+        const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+        return static_cast<double>(v[i]) / 1e3;
     };
-    std::printf("%zu %.1f %.1f %.1f %.1f\n", ns.size(), at(0.5), at(0.99), at(0.999),
-                static_cast<double>(ns.back()) / 1e3);
+    for (auto* v : {&ns, &samples.out, &samples.back})
+        std::sort(v->begin(), v->end());
+    std::printf("%zu %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", ns.size(), at(ns, 0.5),
+                at(ns, 0.99), at(ns, 0.999), static_cast<double>(ns.back()) / 1e3,
+                at(samples.out, 0.5), at(samples.out, 0.99), at(samples.back, 0.5),
+                at(samples.back, 0.99));
     return 0;
 }
 

@@ -1,13 +1,16 @@
 // A stand-in AMQP 0.9.1 server for the proxy benchmarks: completes the handshake with the
 // project's ServerHandshake, answers Channel.Open/Close and Connection.Close, and either
-// discards everything else or echoes it back unchanged (publish, header and body frames
-// return as they came, so a client can time round trips). No broker work at all, so what
-// a benchmark measures through it is the path in front of it.
+// discards everything else or echoes it back (publish, header and body frames return as
+// they came, so a client can time round trips; a body frame of 16 bytes or more gets the
+// time the sink read it, steady clock nanoseconds, in its bytes 8 to 15, so that a client on
+// this machine can tell the two directions apart). No broker work at all, so what a
+// benchmark measures through it is the path in front of it.
 //   amqp_sink PORT discard|echo [THREADS]
 // Prints connection and byte totals on SIGINT/SIGTERM, then exits.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +35,8 @@ amqp::ServerHandshake::Config sink_handshake() {
 }
 
 // The frames that need an answer; false when the connection is to end after `out`.
-bool answer(const amqp::FrameView& frame, Mode mode, amqp::Bytes& out) {
+// `read_ns`: when the read that brought the frame completed.
+bool answer(const amqp::FrameView& frame, Mode mode, std::uint64_t read_ns, amqp::Bytes& out) {
     if (frame.type == amqp::FrameType::heartbeat) return true;
     if (frame.type == amqp::FrameType::method) {
         const auto id = amqp::peek_method_id(frame.payload);
@@ -50,7 +54,14 @@ bool answer(const amqp::FrameView& frame, Mode mode, amqp::Bytes& out) {
         }
         if (id && *id == amqp::ConnectionCloseOk::id) return false;
     }
-    if (mode == Mode::echo) amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
+    if (mode != Mode::echo) return true;
+    if (frame.type == amqp::FrameType::body && frame.payload.size() >= 16) {
+        const auto at = out.size();
+        amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
+        std::memcpy(out.data() + at + amqp::kFrameHeaderSize + 8, &read_ns, sizeof read_ns);
+    } else {
+        amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
+    }
     return true;
 }
 
@@ -81,6 +92,7 @@ awaitable<void> serve(TcpSocket socket, Mode mode) {
     while (open) {
         const auto n =
             co_await stream.socket.async_read_some(asio::buffer(stream.buffer), use_awaitable);
+        const auto read_ns = steady_ns();
         g_bytes.fetch_add(n, std::memory_order_relaxed);
         stream.splitter.feed(amqp::ByteView(stream.buffer.data(), n));
         out.clear();
@@ -88,7 +100,7 @@ awaitable<void> serve(TcpSocket socket, Mode mode) {
             auto frame = stream.splitter.next();
             if (!frame) throw std::runtime_error(frame.error().message());
             if (!*frame) break;
-            open = answer(**frame, mode, out);
+            open = answer(**frame, mode, read_ns, out);
         }
         co_await write_all(stream.socket, out);
     }

@@ -26,6 +26,19 @@ wait_port() {
   exit 1
 }
 
+# settle: until the machine's CPUs were at least 90 % idle over one second (30 s at most;
+# says so when they never were), so that what a run measures is not the last run's tail.
+settle() {
+  local i busy
+  for i in $(seq 30); do
+    busy=$( (head -n 1 /proc/stat; sleep 1; head -n 1 /proc/stat) | awk '
+      {idle[NR] = $5 + $6; total[NR] = 0; for (f = 2; f <= NF; f++) total[NR] += $f}
+      END {print int(100 * (1 - (idle[2] - idle[1]) / (total[2] - total[1])))}')
+    ((busy <= 10)) && return 0
+  done
+  echo "${0##*/}: the machine stayed busy ($busy % over the last second)" >&2
+}
+
 # start_haproxy NAME LISTEN_PORT DEST_PORT [NBTHREAD]: HAProxy in TCP mode from
 # 127.0.0.1:LISTEN_PORT to 127.0.0.1:DEST_PORT (NBTHREAD threads, else HAProxy's default:
 # one per core); sets $started to its pid (no subshell, so that the cleanup trap knows it)

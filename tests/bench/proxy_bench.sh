@@ -5,8 +5,11 @@
 #   - pass-through MB/s of Basic.Publish+header+body for 100 B, 4 KiB and 1 MiB bodies
 #     (discard sink; CONNS publishing connections; the clock stops at the last Close-Ok);
 #   - connection set-up rate (handshake to Open-Ok, Close, Close-Ok; CONNECTORS at once);
-#   - round-trip latency of a message at a moderate, fixed rate (echo sink), p50/p99, and
-#     the p99 the proxy adds (path p99 minus the direct p99 of the same round);
+#   - latency of a message at a moderate, fixed rate (echo sink), round trip and each
+#     direction alone (the sink stamps the time it read the body), p50/p99, and the p99 the
+#     proxy adds per frame (path p99 minus the direct p99 of the same round, per direction);
+#     in rounds of their own after the throughput runs, each round once the machine has
+#     settled (a capture writer's backlog or a broker's clean-up would land on every path);
 #   - RSS of a fresh proxy process with 1,000 idle connections (capture off), and HAProxy's.
 # Against a real RabbitMQ with the rabbitmq-c load generator (tests/bench/amqp_load):
 #   - CPU time (utime+stime from /proc/PID/stat) of the proxy process per message
@@ -50,7 +53,7 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 # A client run; a failed one shows up as "nan" in the tables (its stderr in blast.err).
-try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/}" >&2; echo nan nan nan nan nan nan; }; }
+try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/}" >&2; echo nan nan nan nan nan nan nan nan nan; }; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # start_amqpprox NAME LISTEN_PORT DEST_PORT [--capture FILE --bodies all]: sets $started.
@@ -115,14 +118,17 @@ for round in $(seq "$rounds"); do
     record "conn,$name" "$rate"
     record "connfail,$name" "$failures"
   done
-  for name in "${names[@]}"; do
-    read -r _ p50 p99 p999 _ < <(try_client "$blast" latency 127.0.0.1 "${port[$name,echo]}" "$lat_conns" "$lat_rate" $((seconds * 2)) 100)
-    record "p50,$name" "$p50"
-    record "p99,$name" "$p99"
-    record "p999,$name" "$p999"
-  done
 done
 sink_end_load=$(load_avg)
+
+for round in $(seq "$rounds"); do
+  settle
+  echo "latency round $round: $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
+  for name in "${names[@]}"; do
+    read -r _ p50 p99 p999 _ out50 out99 back50 back99 < <(try_client "$blast" latency 127.0.0.1 "${port[$name,echo]}" "$lat_conns" "$lat_rate" $((seconds * 2)) 100)
+    for k in p50 p99 p999 out50 out99 back50 back99; do record "$k,$name" "${!k}"; done
+  done
+done
 
 # ------------------------------------------------------------------ idle connections
 # Fresh processes, so the figure is what idle connections cost, not a high-water mark left
@@ -200,16 +206,30 @@ for name in "${names[@]}"; do
   row "$name" "$(echo "${runs[conn,$name]}" | median)" "${runs[conn,$name]% }" "${runs[connfail,$name]% }"
 done
 echo
-echo "message round trip through the echo sink, $lat_conns connections x $lat_rate msg/s, 100 B bodies, $((seconds * 2)) s a run (first second dropped), µs:"
-row path "p50" "p99" "p99.9" "p99 added (median of per-round path − direct)" "p99 runs"
-row --- ---: ---: ---: ---: ---
-read -ra direct_p99 <<< "${runs[p99,direct]}"
+echo "message latency through the echo sink, $lat_conns connections x $lat_rate msg/s, 100 B bodies, $((seconds * 2)) s a run (first second dropped), in rounds of their own once the machine had settled, µs (median; runs):"
+row path "round trip p50" "round trip p99" "round trip p99.9" "client→server p50" "client→server p99" "server→client p50" "server→client p99"
+row --- ---: ---: ---: ---: ---: ---: ---:
 for name in "${names[@]}"; do
-  read -ra mine <<< "${runs[p99,$name]}"
-  added=""
-  for r in "${!mine[@]}"; do added+="$(echo "${mine[$r]} - ${direct_p99[$r]}" | bc) "; done
-  row "$name" "$(echo "${runs[p50,$name]}" | median)" "$(echo "${runs[p99,$name]}" | median)" \
-    "$(echo "${runs[p999,$name]}" | median)" "$([[ $name == direct ]] && echo – || echo "$added" | median)" "${runs[p99,$name]% }"
+  cells=()
+  for k in p50 p99 p999 out50 out99 back50 back99; do
+    cells+=("$(echo "${runs[$k,$name]}" | median) (${runs[$k,$name]% })")
+  done
+  row "$name" "${cells[@]}"
+done
+echo
+echo "p99 added per frame (path p99 minus the direct p99 of the same round; median of the rounds; runs), µs:"
+row path "client→server" "server→client" "round trip"
+row --- ---: ---: ---:
+for name in "${names[@]:1}"; do
+  cells=()
+  for k in out99 back99 p99; do
+    read -ra direct <<< "${runs[$k,direct]}"
+    read -ra mine <<< "${runs[$k,$name]}"
+    added=""
+    for r in "${!mine[@]}"; do added+="$(echo "${mine[$r]} - ${direct[$r]}" | bc) "; done
+    cells+=("$(echo "$added" | median) (${added% })")
+  done
+  row "$name" "${cells[@]}"
 done
 echo
 echo "== idle connections: fresh processes, $idle connections each (handshake and a channel), capture off; load average $idle_load"
