@@ -217,24 +217,23 @@ void Session::record_output(const amqp::Bytes& bytes) {
     }
 }
 
-std::optional<amqp::Error> Session::drain(Direction direction, std::int64_t ts_ns) {
+void Session::drain(Direction direction, std::int64_t ts_ns) {
     auto& splitter = direction == Direction::client_to_broker ? m_from_client : m_from_broker;
     while (true) {
         auto frame = splitter.next();
-        if (!frame) return frame.error();
-        if (!*frame) return std::nullopt;
-        record(direction, **frame, ts_ns);
+        if (!frame || !*frame) return;
+        m_recorder.frame(direction, (*frame)->type, (*frame)->channel, (*frame)->payload, ts_ns);
     }
+}
+
+void Session::record_read(Direction direction, amqp::ByteView bytes, std::int64_t ts_ns) {
+    // Not copied: drain() takes every frame before the read buffer is used again.
+    (direction == Direction::client_to_broker ? m_from_client : m_from_broker).feed_view(bytes);
+    drain(direction, ts_ns);
 }
 
 std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView bytes) {
     const bool from_client = direction == Direction::client_to_broker;
-    if (m_recorder.recording()) {
-        // Not copied: drain() takes every frame before the read buffer is used again.
-        (from_client ? m_from_client : m_from_broker).feed_view(bytes);
-        // The frames of one read arrived together: one clock reading for all of them.
-        return drain(direction, capture::now_ns());
-    }
     std::uint64_t frames = 0;  // one atomic add per read, not per frame
     auto error =
         (from_client ? m_scan_client : m_scan_broker)
@@ -381,7 +380,12 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
             // Relaxed: STAT and CONN read totals; nothing is ordered by them.
             bytes.fetch_add(n, std::memory_order_relaxed);
             packets.fetch_add(1, std::memory_order_relaxed);
-            if (const auto error = s.take(direction, amqp::ByteView(data, n))) {
+            const amqp::ByteView read(data, n);
+            // The frames of one read arrived together: one clock reading for all of them.
+            const auto read_ns = s.m_recorder.recording() ? capture::now_ns() : 0;
+            if (const auto error = s.take(direction, read)) {
+                // Recorded up to the bad frame: the capture shows what the Close is about.
+                if (read_ns != 0) s.record_read(direction, read, read_ns);
                 if (from_client) {
                     co_await refuse(session, error->reply_code(), error->message());
                 } else {
@@ -392,6 +396,7 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 break;
             }
             if (s.m_graceful) {
+                if (read_ns != 0) s.record_read(direction, read, read_ns);
                 // Closing: nothing passes; the client's answer turns into the broker's Close.
                 if (s.m_client_closing && !s.m_broker_close_sent) {
                     s.m_broker_close_sent = true;
@@ -401,7 +406,10 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 if (s.m_broker_closed) break;
                 continue;
             }
-            const auto rest = write_now(s, !from_client, amqp::ByteView(data, n));
+            const auto rest = write_now(s, !from_client, read);
+            // Recording waits until the bytes are on their way: a read of many small frames
+            // would otherwise hold them (and the other side's answers) for its recording.
+            if (read_ns != 0) s.record_read(direction, read, read_ns);
             if (!rest.empty()) co_await write_to(session, !from_client, rest);
             // A short read drained the socket: wait with the small read again (another recv
             // now would only find nothing).
@@ -742,16 +750,16 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                                        s.m_from_client.pending().end());
         const amqp::Bytes early_broker(s.m_from_broker.pending().begin(),
                                        s.m_from_broker.pending().end());
+        // Errors stick in the scanners, so the pumps' first take() reports them.
+        s.m_scan_client = amqp::FrameScanner(frame_max, s.m_from_client.offset());
+        s.m_scan_broker = amqp::FrameScanner(frame_max, s.m_from_broker.offset());
+        s.take(Direction::client_to_broker, early_client);
+        s.take(Direction::broker_to_client, early_broker);
         if (s.m_recorder.recording()) {
             // Complete frames are recorded now; a partial one stays in the splitter.
-            s.drain(Direction::client_to_broker);
-            s.drain(Direction::broker_to_client);
-        } else {
-            // Errors stick in the scanners, so the pumps' first take() reports them.
-            s.m_scan_client = amqp::FrameScanner(frame_max, s.m_from_client.offset());
-            s.m_scan_broker = amqp::FrameScanner(frame_max, s.m_from_broker.offset());
-            s.take(Direction::client_to_broker, early_client);
-            s.take(Direction::broker_to_client, early_broker);
+            const auto now = capture::now_ns();
+            s.drain(Direction::client_to_broker, now);
+            s.drain(Direction::broker_to_client, now);
         }
         if (!early_client.empty()) {
             s.m_counters.in_bytes += early_client.size();

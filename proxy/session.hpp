@@ -138,11 +138,15 @@ private:
                  const std::optional<amqp::MethodId>& method);
     // Records frames the proxy itself sends the client (Start, Tune, Close).
     void record_output(const amqp::Bytes& bytes);
-    // Records every complete frame buffered for `direction`; an error for malformed input.
-    std::optional<amqp::Error> drain(capture::Direction direction, std::int64_t ts_ns = 0);
-    // After the handshake: bytes read from one side. A recorded session splits them into
-    // frames (copies, for the captures); an unrecorded one only scans them (no copy).
+    // Records every complete frame buffered for `direction`, without observe(): take() has
+    // seen them. Stops at malformed input.
+    void drain(capture::Direction direction, std::int64_t ts_ns);
+    // After the handshake: bytes read from one side, scanned in place (frame checks, frame
+    // counts, observe()); an error for malformed input. Nothing is copied or recorded.
     std::optional<amqp::Error> take(capture::Direction direction, amqp::ByteView bytes);
+    // The same bytes for the captures, once they are on their way: a recorded session's
+    // frames are split and queued for the writers, timed `ts_ns` (when they were read).
+    void record_read(capture::Direction direction, amqp::ByteView bytes, std::int64_t ts_ns);
     // A socket failed or reached its end: the first side to do so without an AMQP Close and
     // before the proxy closed anything is the one that snapped.
     void note_dropped(bool client_side);

@@ -3,14 +3,17 @@
 # through: the broker directly, HAProxy 2.6 in TCP mode, amqpprox with capture off, and
 # amqpprox with full capture on. Each figure is the median of RUNS runs; the paths take
 # turns so that drift hits them alike. Client, proxy and broker share this machine's cores.
-#   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS]
+# OTHER_AMQPPROX (another build, for a before/after) adds a fifth path: that binary with full
+# capture.
+#   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS] [OTHER_AMQPPROX]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:?usage: proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS]}" && pwd)
+build=$(cd "${1:?usage: proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS] [OTHER_AMQPPROX]}" && pwd)
 messages=${2:-200000}
 body=${3:-16}
 runs=${4:-3}
-broker=5781 haproxy_port=5782 plain=5783 captured=5784
+other=${5:-}
+broker=5781 haproxy_port=5782 plain=5783 captured=5784 other_port=5785
 source "$root/tests/bench/lib.sh"
 bench_setup bench
 
@@ -24,11 +27,19 @@ pids+=($!)
   --listenPort "$captured" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
   --capture "$tmp/bench.amqpcap" --bodies all &
 pids+=($!)
+names=(direct haproxy amqpprox amqpprox+capture)
+ports=("$broker" "$haproxy_port" "$plain" "$captured")
+if [[ -n $other ]]; then
+  "$other" --controlSocket "$tmp/other.sock" --logDirectory "" --listenAddress 127.0.0.1 \
+    --listenPort "$other_port" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
+    --capture "$tmp/other.amqpcap" --bodies all &
+  pids+=($!)
+  names+=(other+capture)
+  ports+=("$other_port")
+fi
 sleep 1
 
 declare -A pub con
-names=(direct haproxy amqpprox amqpprox+capture)
-ports=("$broker" "$haproxy_port" "$plain" "$captured")
 for run in $(seq "$runs"); do
   for i in "${!names[@]}"; do
     read -r p c < <("$build/tests/bench/amqp_load" 127.0.0.1 "${ports[$i]}" "bench-$i" "$messages" "$body")
@@ -45,3 +56,7 @@ for name in "${names[@]}"; do
     "$(echo "${con[$name]}" | median)" "${pub[$name]}" "${con[$name]}"
 done
 echo "capture (amqpprox_ctl CAPTURE PRINT, after the runs): $("$build/proxy/amqpprox_ctl" "$tmp/captured.sock" CAPTURE PRINT | sed "s|$tmp/||")"
+if [[ -n $other ]]; then
+  echo "other: $other"
+  echo "other's capture: $("$build/proxy/amqpprox_ctl" "$tmp/other.sock" CAPTURE PRINT | sed "s|$tmp/||")"
+fi

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Where recording costs CPU: one RabbitMQ, amqpprox with capture off and with full capture
+# (--bodies all), taking turns ROUNDS times. Each run is one rabbitmq-c client publishing
+# MESSAGES messages of BODY_BYTES (no confirms), then consuming them (amqp_load, the workload
+# of proxy_throughput.sh). For each run it prints the messages/s, the CPU ticks (10 ms) of
+# each kind of proxy thread (network, capture-writer, capture-ckpt; user and system), of the
+# broker's VM, and of the whole machine (user, system, idle, from /proc/stat), and the
+# frames the capture wrote and dropped.
+#   tests/bench/capture_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: capture_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS]}" && pwd)
+messages=${2:-200000}
+body=${3:-16}
+rounds=${4:-3}
+broker=5895 plain=5896 captured=5897
+source "$root/tests/bench/lib.sh"
+bench_setup capture-cpu
+
+mkdir -p "$tmp/rabbit"
+"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+declare -A pid
+start() {
+  local name=$1 port=$2
+  shift 2
+  "$build/proxy/amqpprox" --controlSocket "$tmp/$name.sock" --logDirectory "" \
+    --listenAddress 127.0.0.1 --listenPort "$port" --destinationDNS 127.0.0.1 \
+    --destinationPort "$broker" -v 1 "$@" &
+  pid[$name]=$!
+  pids+=($!)
+  wait_port "$port"
+}
+start off "$plain"
+start capture "$captured" --capture "$tmp/bench.amqpcap" --bodies all
+beam=$(pgrep -f "beam.smp.*$tmp/rabbit" | head -n 1)
+
+# "user system" ticks of a process's threads whose name is (or is not, with !) $2.
+thread_ticks() {
+  local t comm
+  for t in /proc/"$1"/task/*; do
+    comm=$(cat "$t/comm")
+    if [[ $2 == !* ]]; then [[ $comm == capture-* ]] && continue; else [[ $comm == "$2" ]] || continue; fi
+    sed 's/.*) //' "$t/stat" | awk '{print $12, $13}'
+  done | awk '{u += $1; s += $2} END {print u + 0, s + 0}'
+}
+# user (with nice), system (with irq and softirq), idle (with iowait) ticks of the machine.
+machine_ticks() { awk '/^cpu / {print $2 + $3, $4 + $7 + $8, $5 + $6}' /proc/stat; }
+process_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+captured_frames() {
+  "$build/proxy/amqpprox_ctl" "$tmp/capture.sock" CAPTURE PRINT |
+    sed -n 's/.*written=\([0-9]*\) dropped=\([0-9]*\).*/\1 \2/p'
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
+echo "workload: $messages messages of $body B, publish (no confirms) then consume (prefetch 1000, ack every 100); start $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %s\n' round path "pub msg/s" "con msg/s" \
+  "network u/s" "writer u/s" "ckpt u/s" broker "machine u/s/idle" "frames written/dropped"
+for round in $(seq "$rounds"); do
+  for name in off capture; do
+    p=${pid[$name]}
+    port=$([[ $name == off ]] && echo "$plain" || echo "$captured")
+    read -r nu0 ns0 < <(thread_ticks "$p" '!')
+    read -r wu0 ws0 < <(thread_ticks "$p" capture-writer)
+    read -r cu0 cs0 < <(thread_ticks "$p" capture-ckpt)
+    read -r mu0 ms0 mi0 < <(machine_ticks)
+    b0=$(process_ticks "$beam")
+    read -r fw0 fd0 < <(captured_frames)
+    read -r pub con < <("$build/tests/bench/amqp_load" 127.0.0.1 "$port" "q-$name" "$messages" "$body")
+    read -r fw1 fd1 < <(captured_frames)
+    b1=$(process_ticks "$beam")
+    read -r mu1 ms1 mi1 < <(machine_ticks)
+    read -r cu1 cs1 < <(thread_ticks "$p" capture-ckpt)
+    read -r wu1 ws1 < <(thread_ticks "$p" capture-writer)
+    read -r nu1 ns1 < <(thread_ticks "$p" '!')
+    frames=$([[ $name == off ]] && echo – || echo "$((fw1 - fw0))/$((fd1 - fd0))")
+    printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %s\n' "$round" "$name" "$pub" "$con" \
+      "$((nu1 - nu0))/$((ns1 - ns0))" "$((wu1 - wu0))/$((ws1 - ws0))" "$((cu1 - cu0))/$((cs1 - cs0))" \
+      "$((b1 - b0))" "$((mu1 - mu0))/$((ms1 - ms0))/$((mi1 - mi0))" "$frames"
+  done
+done
+echo "end: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
