@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # amqpprox in simple mode in front of the test RabbitMQ, with recording on: real clients
 # (pika, amqp-tools) work through it, refusals reach the client with the broker's code,
-# garbage is refused, and the capture holds every frame both ways, bodies byte for byte,
-# and no password.
+# garbage is refused (before Open and after), and the capture holds every frame both ways,
+# bodies byte for byte, and no password.
 #   proxy_simple_test.sh AMQPPROX AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
 proxy=$1
@@ -82,6 +82,47 @@ assert reply[0] == 1 and reply[7:11] == bytes.fromhex("000a0032"), reply   # con
 assert int.from_bytes(reply[11:13], "big") == 504, reply
 print("garbage ok")
 PY
+
+# After Open, a read with a good frame and then a bad one: nothing of it reaches the broker,
+# the client gets Connection.Close 501, and the capture holds the read up to the bad frame.
+$py - "$port" << 'PY' || fail "bad frame after Open"
+import socket, struct, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+def frame(kind, channel, payload, end=b"\xce"):
+    return struct.pack(">BHI", kind, channel, len(payload)) + payload + end
+def method(class_id, method_id, args=b""):
+    return frame(1, 0, struct.pack(">HH", class_id, method_id) + args)
+def shortstr(text):
+    return bytes([len(text)]) + text
+def read_frame():
+    def exactly(n):
+        data = b""
+        while len(data) < n:
+            chunk = s.recv(n - len(data))
+            assert chunk, "closed early"
+            data += chunk
+        return data
+    kind, channel, size = struct.unpack(">BHI", exactly(7))
+    payload = exactly(size + 1)[:-1]
+    return kind, channel, payload
+s.sendall(b"AMQP\x00\x00\x09\x01")
+assert read_frame()[2][:4] == bytes.fromhex("000a000a")  # Start
+response = b"\0guest\0guest"
+s.sendall(method(10, 11, struct.pack(">I", 0) + shortstr(b"PLAIN") +
+                 struct.pack(">I", len(response)) + response + shortstr(b"en_US")))
+tune = read_frame()[2]
+assert tune[:4] == bytes.fromhex("000a001e"), tune  # Tune
+s.sendall(method(10, 31, tune[4:]))  # Tune-Ok with the offered limits
+s.sendall(method(10, 40, shortstr(b"/") + shortstr(b"") + b"\0"))
+assert read_frame()[2][:4] == bytes.fromhex("000a0029")  # Open-Ok
+channel_open = frame(1, 1, struct.pack(">HH", 20, 10) + shortstr(b""))
+s.sendall(channel_open + frame(8, 0, b"", end=b"\x00"))  # a heartbeat with a bad end octet
+kind, channel, payload = read_frame()
+assert payload[:4] == bytes.fromhex("000a0032"), payload  # Connection.Close, not Channel.Open-Ok
+assert struct.unpack(">H", payload[4:6])[0] == 501, payload
+print("bad frame after Open ok")
+PY
 kill -0 "$proxy_pid" || fail "proxy died"
 
 # Stop: the capture is closed and complete.
@@ -97,6 +138,9 @@ sqlite3 "$tmp/c.amqpcap" "select count(*) from sessions s where (select max(seq)
 # The published body, byte for byte, both ways (publish and get-ok).
 n=$(sqlite3 "$tmp/c.amqpcap" "select count(*) from frames where type = 3 and payload = cast('$body' as blob)")
 [ "$n" -eq 2 ] || fail "body frames matching: $n"
+# The session refused for its bad frame: recorded up to it (the Channel.Open), closed by the
+# proxy with 501.
+sqlite3 "$tmp/c.amqpcap" "select count(*) from sessions s where close_code = 501 and closed_by = 'proxy' and exists (select 1 from frames f where f.session = s.id and f.direction = 0 and f.channel = 1 and f.method = 1310730)" | grep -qx 1 || fail "the bad frame's session: $(sqlite3 "$tmp/c.amqpcap" 'select id, close_code, closed_by from sessions')"
 # The refused login is recorded with the broker's 403.
 sqlite3 "$tmp/c.amqpcap" "select count(*) from sessions where close_code = 403 and closed_by = 'broker'" | grep -qx '[1-9]' || fail "403 session"
 # The pika session's frames match what pika and the broker exchanged: every method decodes.
