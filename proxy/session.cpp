@@ -315,14 +315,14 @@ awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::st
 }
 
 // What of `bytes` a plain leg takes at once when no other write to it is in progress; the
-// rest is for write_to(). Throws, as a failed async_write would, when the leg is gone.
-amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes) {
+// rest is for write_to(). `error` is set when the leg is gone (would_block is not an error).
+amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes,
+                         boost::system::error_code& error) {
     auto& to = to_client ? s.m_client : s.m_broker;
     if ((to_client ? s.m_writing_client : s.m_writing_broker) || to.tls()) return bytes;
-    boost::system::error_code error;
     const auto sent = to.write_now(asio::buffer(bytes.data(), bytes.size()), error);
-    if (error && error != asio::error::would_block) throw boost::system::system_error(error);
-    return bytes.subspan(sent);
+    if (error == asio::error::would_block) error.clear();
+    return error ? amqp::ByteView{} : bytes.subspan(sent);
 }
 
 awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
@@ -406,10 +406,14 @@ awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {
                 if (s.m_broker_closed) break;
                 continue;
             }
-            const auto rest = write_now(s, !from_client, read);
+            boost::system::error_code write_error;
+            const auto rest = write_now(s, !from_client, read, write_error);
             // Recording waits until the bytes are on their way: a read of many small frames
             // would otherwise hold them (and the other side's answers) for its recording.
+            // What was read is recorded even when the other side is gone.
             if (read_ns != 0) s.record_read(direction, read, read_ns);
+            // As a failed async_write would.
+            if (write_error) throw boost::system::system_error(write_error);
             if (!rest.empty()) co_await write_to(session, !from_client, rest);
             // A short read drained the socket: wait with the small read again (another recv
             // now would only find nothing).

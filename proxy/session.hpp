@@ -123,7 +123,8 @@ private:
     friend awaitable<> graceful_close(std::shared_ptr<Session> session);
     friend awaitable<> write_to(std::shared_ptr<Session> session, bool to_client,
                                 amqp::ByteView bytes);
-    friend amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes);
+    friend amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes,
+                                    boost::system::error_code& error);
     friend awaitable<std::string> egress_tls(std::shared_ptr<Session> session,
                                              BackendCandidate candidate);
 
