@@ -5,7 +5,7 @@
 namespace amqpprox::capture {
 
 Checkpointer::Checkpointer(Database& writer, const std::string& path, int background_pages,
-                           int restart_pages)
+                           int restart_pages, ThreadPriority priority)
     : m_writer(writer),
       m_path(path),
       m_db(path, Database::Mode::read_write_create),
@@ -16,7 +16,10 @@ Checkpointer::Checkpointer(Database& writer, const std::string& path, int backgr
     m_db.exec("PRAGMA synchronous = NORMAL");
     // Replaces the writer's automatic checkpoints (SQLite runs them from the same hook).
     sqlite3_wal_hook(m_writer.handle(), &Checkpointer::on_commit, this);
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this, priority] {
+        apply_thread_priority(priority);  // a thread left at normal still checkpoints
+        run();
+    });
 }
 
 Checkpointer::~Checkpointer() {

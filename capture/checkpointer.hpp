@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "sqlite.hpp"
+#include "thread_priority.hpp"
 
 namespace amqpprox::capture {
 
@@ -24,8 +25,8 @@ public:
     // Opens a second connection to `writer`'s file (in WAL mode) and takes over its automatic
     // checkpoints: a background one after each commit that leaves `background_pages` or more
     // in the log. Throws SqliteError.
-    Checkpointer(Database& writer, const std::string& path, int background_pages,
-                 int restart_pages);
+    Checkpointer(Database& writer, const std::string& path, int background_pages, int restart_pages,
+                 ThreadPriority priority = ThreadPriority::normal);
     // Stops the thread and gives the writer's connection back its automatic checkpoints.
     ~Checkpointer();
     Checkpointer(const Checkpointer&) = delete;

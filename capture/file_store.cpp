@@ -55,7 +55,8 @@ void bind_frame(Statement& s, int base, const FrameRow& r) {
 
 }  // namespace
 
-FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durability durability)
+FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durability durability,
+                     ThreadPriority checkpoint_priority)
     : m_path(path), m_durability(durability) {
     if (std::filesystem::exists(path)) {
         throw SqliteError(path + ": capture file exists (choose another name or remove it)");
@@ -80,7 +81,7 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
     create_schema(*m_db, meta);
     if (durability == Durability::live) {
         m_checkpointer = std::make_unique<Checkpointer>(*m_db, path, kBackgroundCheckpointPages,
-                                                        kRestartLogPages);
+                                                        kRestartLogPages, checkpoint_priority);
     }
     m_insert_frame = m_db->prepare(insert_frames_sql(1));
     m_insert_frames = m_db->prepare(insert_frames_sql(kRowsPerInsert));

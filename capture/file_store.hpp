@@ -22,7 +22,8 @@ class FileStore {
 public:
     // Creates `path`, which must not exist yet. Throws SqliteError.
     FileStore(const std::string& path, const CaptureMeta& meta,
-              Durability durability = Durability::live);
+              Durability durability = Durability::live,
+              ThreadPriority checkpoint_priority = ThreadPriority::normal);
     ~FileStore();
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;

@@ -10,6 +10,8 @@
 
 #include <tl/expected.hpp>
 
+#include "thread_priority.hpp"
+
 namespace amqpprox::capture {
 
 struct BodyPolicy {
@@ -65,6 +67,7 @@ struct WriterOptions {
     Rotation rotation;
     std::string source = "proxy";  // what the frames come from: "proxy", a pcap path, ...
     Durability durability = Durability::live;
+    ThreadPriority priority = ThreadPriority::normal;  // of the writer and checkpoint threads
     // Called on the writer thread after each commit with the total frames committed so far.
     std::function<void(std::uint64_t committed_frames)> on_commit;
 };

@@ -69,7 +69,8 @@ void CaptureWriter::open_next_file() {
     meta.bodies = m_options.bodies.to_string();
     meta.redaction = m_options.redact_credentials ? "credentials" : "off";
     meta.file_index = std::to_string(m_file_index);
-    auto store = std::make_unique<FileStore>(file_name(m_file_index), meta, m_options.durability);
+    auto store = std::make_unique<FileStore>(file_name(m_file_index), meta, m_options.durability,
+                                             m_options.priority);
     if (m_store) m_store->close();
     m_store = std::move(store);
     m_file_opened_ns = meta.created_ns;
@@ -264,6 +265,7 @@ std::vector<std::string> CaptureWriter::files() const {
 
 void CaptureWriter::run() {
     pthread_setname_np(pthread_self(), "capture-writer");
+    apply_thread_priority(m_options.priority);  // a thread left at normal still writes
     Queue batch;
     std::map<SessionId, Dropped> dropped;
     while (true) {

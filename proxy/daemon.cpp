@@ -82,7 +82,9 @@ int run_daemon(const DaemonOptions& options) {
     Server server(network, store,
                   ServerOptions{options.listen_address,
                                 std::chrono::milliseconds(options.handshake_timeout_ms), hostname,
-                                std::chrono::milliseconds(options.connect_timeout_ms)});
+                                std::chrono::milliseconds(options.connect_timeout_ms),
+                                options.capture_idle_priority ? capture::ThreadPriority::idle
+                                                              : capture::ThreadPriority::normal});
     control::CommandInterpreter interpreter(store, server, resolve);
 
     // EXIT, SIGINT, SIGTERM: stop listening, close sessions with Connection.Close, give them

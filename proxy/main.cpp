@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     app.add_option("--capture", o.capture_file, "Record every session into this new file");
     app.add_option("--bodies", o.bodies, "Body policy of --capture: all, none or a byte count")
         ->capture_default_str();
+    app.add_flag("--captureIdlePriority", o.capture_idle_priority,
+                 "Run every capture's writer and checkpoint threads under SCHED_IDLE: "
+                 "forwarding never waits for them; under overload more frames are dropped");
     app.add_option("--threads", o.threads, "Network threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();

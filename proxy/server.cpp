@@ -397,6 +397,7 @@ control::Status Server::enable_hostname_mapping() {
 control::Status Server::add_capture(const control::CaptureOptions& options) {
     capture::WriterOptions writer_options;
     writer_options.bodies = options.bodies;
+    writer_options.priority = m_options.capture_priority;
     try {
         auto writer = std::make_shared<capture::CaptureWriter>(options.file, writer_options);
         std::lock_guard lock(m_mutex);

@@ -33,6 +33,8 @@ struct ServerOptions {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::string proxy_hostname;
     std::chrono::milliseconds connect_timeout{5'000};  // per backend address tried
+    // Of every capture's writer and checkpoint threads (--captureIdlePriority).
+    capture::ThreadPriority capture_priority = capture::ThreadPriority::normal;
 };
 
 class Server : public SessionEnvironment, public control::ControlTarget {

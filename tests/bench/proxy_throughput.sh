@@ -4,7 +4,7 @@
 # amqpprox with full capture on. Each figure is the median of RUNS runs; the paths take
 # turns so that drift hits them alike. Client, proxy and broker share this machine's cores.
 # OTHER_AMQPPROX (another build, for a before/after) adds a fifth path: that binary with full
-# capture.
+# capture, and the options in OTHER_ARGS if set (the same build with other options).
 #   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS] [OTHER_AMQPPROX]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,7 +32,7 @@ ports=("$broker" "$haproxy_port" "$plain" "$captured")
 if [[ -n $other ]]; then
   "$other" --controlSocket "$tmp/other.sock" --logDirectory "" --listenAddress 127.0.0.1 \
     --listenPort "$other_port" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
-    --capture "$tmp/other.amqpcap" --bodies all &
+    --capture "$tmp/other.amqpcap" --bodies all ${OTHER_ARGS:-} &
   pids+=($!)
   names+=(other+capture)
   ports+=("$other_port")
@@ -57,6 +57,6 @@ for name in "${names[@]}"; do
 done
 echo "capture (amqpprox_ctl CAPTURE PRINT, after the runs): $("$build/proxy/amqpprox_ctl" "$tmp/captured.sock" CAPTURE PRINT | sed "s|$tmp/||")"
 if [[ -n $other ]]; then
-  echo "other: $other"
+  echo "other: $other ${OTHER_ARGS:-}"
   echo "other's capture: $("$build/proxy/amqpprox_ctl" "$tmp/other.sock" CAPTURE PRINT | sed "s|$tmp/||")"
 fi

@@ -17,6 +17,21 @@ set +e
 set -e
 [ "$rc" -eq 2 ] && grep -q 'simple mode needs all of' "$tmp/err" || fail "partial simple mode: $rc $(cat "$tmp/err")"
 
+# --captureIdlePriority: the capture's writer and checkpoint threads run under SCHED_IDLE (5).
+"$proxy" --controlSocket "$tmp/idle.sock" --logDirectory "" --capture "$tmp/idle.amqpcap" \
+  --captureIdlePriority > "$tmp/idle.log" 2>&1 &
+idle_pid=$!
+policies=""
+for _ in $(seq 50); do
+  policies=$(for t in /proc/$idle_pid/task/*; do
+    case $(cat "$t/comm" 2> /dev/null) in capture-writer | capture-ckpt) echo "$(cat "$t/comm") $(cut -d')' -f2 "$t/stat" | awk '{print $39}')" ;; esac
+  done | sort | tr '\n' ' ')
+  [ "$policies" = "capture-ckpt 5 capture-writer 5 " ] && break
+  sleep 0.1
+done
+kill -TERM "$idle_pid"; wait "$idle_pid" || true
+[ "$policies" = "capture-ckpt 5 capture-writer 5 " ] || fail "--captureIdlePriority: policies '$policies'"
+
 port=$(free_port)
 "$proxy" --controlSocket "$tmp/ctl.sock" --logDirectory "$tmp/logs" --listenPort "$port" --listenAddress 127.0.0.1 --destinationDNS 127.0.0.1 \
   --destinationPort "$broker_port" --capture "$tmp/c.amqpcap" > "$tmp/proxy.log" 2>&1 &

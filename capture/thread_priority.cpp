@@ -1,0 +1,19 @@
+#include "thread_priority.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <sched.h>
+
+namespace amqpprox::capture {
+
+std::string apply_thread_priority(ThreadPriority priority) {
+    if (priority == ThreadPriority::normal) return {};
+    // On Linux the policy is per thread when the pid is 0. No privilege is needed to lower it.
+    const sched_param param{};
+    if (sched_setscheduler(0, SCHED_IDLE, &param) != 0)
+        return std::string("SCHED_IDLE: ") + std::strerror(errno);
+    return {};
+}
+
+}  // namespace amqpprox::capture
