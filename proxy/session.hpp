@@ -177,9 +177,11 @@ private:
     Dropped m_dropped = Dropped::none;
     SessionConfig m_config;
     SessionEnvironment& m_environment;
+    // The handshake's frames, and after it a recorded session's frames for the captures.
     amqp::FrameSplitter m_from_client{amqp::FrameSplitter::Start::protocol_header};
     amqp::FrameSplitter m_from_broker{amqp::FrameSplitter::Start::frames};
-    amqp::FrameScanner m_scan_client;  // used instead of the splitters when nothing records
+    // After the handshake: every read's checks, counts and Close exchange, in place.
+    amqp::FrameScanner m_scan_client;
     amqp::FrameScanner m_scan_broker;
     // The client and where it connected to: the socket's ends, or what a load balancer's
     // PROXY header says they are. Set on the session's thread before routing; m_client_address is
