@@ -20,18 +20,11 @@ bench_setup capture-cpu
 mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
 declare -A pid
-start() {
-  local name=$1 port=$2
-  shift 2
-  "$build/proxy/amqpprox" --controlSocket "$tmp/$name.sock" --logDirectory "" \
-    --listenAddress 127.0.0.1 --listenPort "$port" --destinationDNS 127.0.0.1 \
-    --destinationPort "$broker" -v 1 "$@" &
-  pid[$name]=$!
-  pids+=($!)
-  wait_port "$port"
-}
-start off "$plain"
-start capture "$captured" --capture "$tmp/bench.amqpcap" --bodies all
+start_amqpprox off "$build/proxy/amqpprox" "$plain" "$broker"
+pid[off]=$started
+start_amqpprox capture "$build/proxy/amqpprox" "$captured" "$broker" \
+  --capture "$tmp/bench.amqpcap" --bodies all
+pid[capture]=$started
 beam=$(pgrep -f "beam.smp.*$tmp/rabbit" | head -n 1)
 
 # "user system" ticks of a process's threads whose name is (or is not, with !) $2.

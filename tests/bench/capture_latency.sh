@@ -21,16 +21,10 @@ pids+=($!)
 wait_port "$sink"
 names=(direct capture capture-idle)
 ports=("$sink" 17902 17903)
-for i in 1 2; do
-  extra=()
-  [[ ${names[$i]} == capture-idle ]] && extra=(--captureIdlePriority)
-  "$build/proxy/amqpprox" --controlSocket "$tmp/$i.sock" --logDirectory "" \
-    --listenAddress 127.0.0.1 --listenPort "${ports[$i]}" --destinationDNS 127.0.0.1 \
-    --destinationPort "$sink" --threads "$threads" -v 1 --capture "$tmp/$i.amqpcap" \
-    --bodies all "${extra[@]}" &
-  pids+=($!)
-  wait_port "${ports[$i]}"
-done
+start_amqpprox 1 "$build/proxy/amqpprox" "${ports[1]}" "$sink" --threads "$threads" \
+  --capture "$tmp/1.amqpcap" --bodies all
+start_amqpprox 2 "$build/proxy/amqpprox" "${ports[2]}" "$sink" --threads "$threads" \
+  --capture "$tmp/2.amqpcap" --bodies all --captureIdlePriority
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); amqpprox --threads $threads"
 echo "workload: $conns connections x $rate msg/s, 100 B, $seconds s a run; start $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"

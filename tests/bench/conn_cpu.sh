@@ -20,20 +20,16 @@ mkdir -p "$tmp/rabbit"
 declare -A pid port
 start_haproxy haproxy "$haproxy_port" "$broker" 2
 pid[haproxy]=$started port[haproxy]=$haproxy_port
-start_amqpprox() {  # NAME BINARY PORT
-  "$2" --controlSocket "$tmp/$1.sock" --logDirectory "" --listenAddress 127.0.0.1 \
-    --listenPort "$3" --destinationDNS 127.0.0.1 --destinationPort "$broker" --threads 2 -v 1 \
-    > "$tmp/$1.log" 2>&1 &
-  pids+=($!)
-  pid[$1]=$! port[$1]=$3
+proxy() {  # NAME BINARY PORT
+  start_amqpprox "$1" "$2" "$3" "$broker" --threads 2
+  pid[$1]=$started port[$1]=$3
 }
 names=(amqpprox haproxy)
-start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port"
+proxy amqpprox "$build/proxy/amqpprox" "$amqpprox_port"
 if [ -n "$other" ]; then
-  start_amqpprox other "$other" "$other_port"
+  proxy other "$other" "$other_port"
   names+=(other)
 fi
-sleep 1
 load=$build/tests/bench/amqp_load
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
 echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $connections connections a run; amqpprox --threads 2, HAProxy nbthread 2${other:+; other = $other}"

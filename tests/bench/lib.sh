@@ -39,6 +39,21 @@ settle() {
   echo "${0##*/}: the machine stayed busy ($busy % over the last second)" >&2
 }
 
+# start_amqpprox NAME BINARY LISTEN_PORT DEST_PORT [OPTION...]: amqpprox (BINARY) in simple
+# mode from 127.0.0.1:LISTEN_PORT to 127.0.0.1:DEST_PORT, control socket $tmp/NAME.sock, no log
+# files, warnings on $tmp/NAME.log, and OPTIONs (--threads, --capture, ...); sets $started to
+# its pid and returns once it listens.
+start_amqpprox() {
+  local name=$1 binary=$2 listen=$3 dest=$4
+  shift 4
+  "$binary" --controlSocket "$tmp/$name.sock" --logDirectory "" --listenAddress 127.0.0.1 \
+    --listenPort "$listen" --destinationDNS 127.0.0.1 --destinationPort "$dest" -v 1 "$@" \
+    > "$tmp/$name.log" 2>&1 &
+  started=$!
+  pids+=("$started")
+  wait_port "$listen"
+}
+
 # start_haproxy NAME LISTEN_PORT DEST_PORT [NBTHREAD]: HAProxy in TCP mode from
 # 127.0.0.1:LISTEN_PORT to 127.0.0.1:DEST_PORT (NBTHREAD threads, else HAProxy's default:
 # one per core); sets $started to its pid (no subshell, so that the cleanup trap knows it)

@@ -56,17 +56,8 @@ load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/}" >&2; echo nan nan nan nan nan nan nan nan nan; }; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# start_amqpprox NAME LISTEN_PORT DEST_PORT [--capture FILE --bodies all]: sets $started.
-start_amqpprox() {
-  local name=$1 listen=$2 dest=$3
-  shift 3
-  "$build/proxy/amqpprox" --controlSocket "$tmp/$name.sock" --logDirectory "" \
-    --listenAddress 127.0.0.1 --listenPort "$listen" --destinationDNS 127.0.0.1 \
-    --destinationPort "$dest" --threads "$threads" -v 1 "$@" > "$tmp/$name.log" 2>&1 &
-  started=$!
-  pids+=("$started")
-  wait_port "$listen"
-}
+# proxy NAME LISTEN_PORT DEST_PORT [OPTION...]: this build's amqpprox with the bench's threads.
+proxy() { start_amqpprox "$1" "$build/proxy/amqpprox" "$2" "$3" --threads "$threads" "${@:4}"; }
 
 # ------------------------------------------------------------------ set-up
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
@@ -92,9 +83,9 @@ for dest in discard echo rabbit; do
   port[amqpprox+capture,$dest]=$((17630 + i))
   start_haproxy "haproxy-$dest" "${port[haproxy,$dest]}" "$d" "$threads"
   pid[haproxy,$dest]=$started
-  start_amqpprox "amqpprox-$dest" "${port[amqpprox,$dest]}" "$d"
+  proxy "amqpprox-$dest" "${port[amqpprox,$dest]}" "$d"
   pid[amqpprox,$dest]=$started
-  start_amqpprox "capture-$dest" "${port[amqpprox+capture,$dest]}" "$d" \
+  proxy "capture-$dest" "${port[amqpprox+capture,$dest]}" "$d" \
     --capture "$tmp/capture-$dest.amqpcap" --bodies all
   pid[amqpprox+capture,$dest]=$started
   i=$((i + 1))
@@ -136,7 +127,7 @@ done
 declare -A rss_before rss_idle rss_after
 start_haproxy haproxy-idle 17641 "$sink_discard" "$threads"
 idle_pid[0]=$started
-start_amqpprox amqpprox-idle 17642 "$sink_discard"
+proxy amqpprox-idle 17642 "$sink_discard"
 idle_pid[1]=$started
 idle_port=(17641 17642)
 idle_name=(haproxy amqpprox)

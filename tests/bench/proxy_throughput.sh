@@ -20,24 +20,18 @@ bench_setup bench
 mkdir -p "$tmp/rabbit"
 "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
 start_haproxy haproxy "$haproxy_port" "$broker"
-"$build/proxy/amqpprox" --controlSocket "$tmp/plain.sock" --logDirectory "" --listenAddress 127.0.0.1 \
-  --listenPort "$plain" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 &
-pids+=($!)
-"$build/proxy/amqpprox" --controlSocket "$tmp/captured.sock" --logDirectory "" --listenAddress 127.0.0.1 \
-  --listenPort "$captured" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
-  --capture "$tmp/bench.amqpcap" --bodies all &
-pids+=($!)
+start_amqpprox plain "$build/proxy/amqpprox" "$plain" "$broker"
+start_amqpprox captured "$build/proxy/amqpprox" "$captured" "$broker" \
+  --capture "$tmp/bench.amqpcap" --bodies all
 names=(direct haproxy amqpprox amqpprox+capture)
 ports=("$broker" "$haproxy_port" "$plain" "$captured")
 if [[ -n $other ]]; then
-  "$other" --controlSocket "$tmp/other.sock" --logDirectory "" --listenAddress 127.0.0.1 \
-    --listenPort "$other_port" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
-    --capture "$tmp/other.amqpcap" --bodies all ${OTHER_ARGS:-} &
-  pids+=($!)
+  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
+  start_amqpprox other "$other" "$other_port" "$broker" \
+    --capture "$tmp/other.amqpcap" --bodies all ${OTHER_ARGS:-}
   names+=(other+capture)
   ports+=("$other_port")
 fi
-sleep 1
 
 declare -A pub con
 for run in $(seq "$runs"); do
