@@ -301,8 +301,6 @@ awaitable<void> paced_sender(ConnectionPtr c, double rate, std::size_t body_size
 
 awaitable<void> echo_reader(ConnectionPtr c, Clock::time_point warm, Samples* samples) {
     std::vector<std::uint64_t> mine, out, back;
-    const std::byte untouched[8] = {std::byte{'m'}, std::byte{'m'}, std::byte{'m'}, std::byte{'m'},
-                                    std::byte{'m'}, std::byte{'m'}, std::byte{'m'}, std::byte{'m'}};
     while (true) {
         const auto frame = co_await read_frame(c->stream);
         if (is_method<amqp::ConnectionCloseOk>(frame)) break;
@@ -316,7 +314,9 @@ awaitable<void> echo_reader(ConnectionPtr c, Clock::time_point warm, Samples* sa
         std::memcpy(&read, frame.payload.data() + 8, sizeof read);
         mine.push_back(now - sent);
         // An echo server that does not stamp leaves the body's filler there.
-        if (std::memcmp(frame.payload.data() + 8, untouched, 8) == 0) continue;
+        if (std::all_of(frame.payload.begin() + 8, frame.payload.begin() + 16,
+                        [](std::byte b) { return b == std::byte{'m'}; }))
+            continue;
         out.push_back(read - sent);
         back.push_back(now - read);
     }

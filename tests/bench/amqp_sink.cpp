@@ -55,13 +55,10 @@ bool answer(const amqp::FrameView& frame, Mode mode, std::uint64_t read_ns, amqp
         if (id && *id == amqp::ConnectionCloseOk::id) return false;
     }
     if (mode != Mode::echo) return true;
-    if (frame.type == amqp::FrameType::body && frame.payload.size() >= 16) {
-        const auto at = out.size();
-        amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
+    const auto at = out.size();
+    amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
+    if (frame.type == amqp::FrameType::body && frame.payload.size() >= 16)
         std::memcpy(out.data() + at + amqp::kFrameHeaderSize + 8, &read_ns, sizeof read_ns);
-    } else {
-        amqp::encode_frame(frame.type, frame.channel, frame.payload, out);
-    }
     return true;
 }
 
