@@ -10,11 +10,8 @@ using replay::test::run_command;
 
 TEST_CASE("dry run: the schedule, its waits and the rewrites", "[replay]") {
     capture::test::TempDir dir;
-    const auto path = dir.file("r.amqpcap");
-    replay::test::write_replay_session(path);
-    replay::ReplayOptions o;
-    o.inputs = {path};
-    o.target = "amqp://ci:pw@localhost:5798";
+    auto o =
+        replay::test::options_for_session(dir.file("r.amqpcap"), "amqp://ci:pw@localhost:5798");
     o.dry_run = true;
     o.prefix = "t.";
     o.vhost_maps = {"/=test"};
@@ -49,11 +46,7 @@ TEST_CASE("dry run: the schedule, its waits and the rewrites", "[replay]") {
 
 TEST_CASE("replay: bad options are errors that say what is accepted", "[replay]") {
     capture::test::TempDir dir;
-    const auto path = dir.file("r.amqpcap");
-    replay::test::write_replay_session(path);
-    replay::ReplayOptions good;
-    good.inputs = {path};
-    good.target = "amqp://localhost";
+    auto good = replay::test::options_for_session(dir.file("r.amqpcap"), "amqp://localhost");
     good.dry_run = true;
     CHECK(run_command(good).code == 0);
 

@@ -97,4 +97,13 @@ inline void write_replay_session(const std::string& path) {
     cut.end(10);
 }
 
+// The session above written to `path`, and options that replay it to `target`.
+inline ReplayOptions options_for_session(const std::string& path, std::string target) {
+    write_replay_session(path);
+    ReplayOptions options;
+    options.inputs = {path};
+    options.target = std::move(target);
+    return options;
+}
+
 }  // namespace amqpprox::replay::test

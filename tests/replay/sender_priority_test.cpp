@@ -78,11 +78,7 @@ TEST_CASE("sender priority: --realtime runs the sender under SCHED_FIFO, or says
 
     // The whole command: past the priority step it goes on to connect (here to nothing).
     capture::test::TempDir dir;
-    const auto path = dir.file("r.amqpcap");
-    replay::test::write_replay_session(path);
-    replay::ReplayOptions o;
-    o.inputs = {path};
-    o.target = "amqp://127.0.0.1:1";
+    auto o = replay::test::options_for_session(dir.file("r.amqpcap"), "amqp://127.0.0.1:1");
     o.speed = "1";
     o.realtime = true;
     o.timeout_ms = 2000;
