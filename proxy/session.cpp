@@ -4,6 +4,7 @@
 
 #include <boost/asio/redirect_error.hpp>
 
+#include "endpoint_text.hpp"
 #include "log.hpp"
 #include "proxy_header.hpp"
 #include "tls_context.hpp"
@@ -17,10 +18,6 @@ using Next = HandshakeStep::Next;
 
 constexpr std::size_t kReadSize = 16 * 1024;
 
-std::string text_of(const tcp::endpoint& endpoint) {
-    return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
 // Where a socket is connected from; the default endpoint when it cannot tell.
 tcp::endpoint local_endpoint_of(const TcpSocket& socket) {
     boost::system::error_code ec;
@@ -29,7 +26,7 @@ tcp::endpoint local_endpoint_of(const TcpSocket& socket) {
 
 // "ip:port", or `unknown` for an endpoint the socket could not tell.
 std::string text_or(const tcp::endpoint& endpoint, const char* unknown) {
-    return endpoint == tcp::endpoint() ? std::string(unknown) : text_of(endpoint);
+    return endpoint == tcp::endpoint() ? std::string(unknown) : endpoint_text(endpoint);
 }
 
 // The next complete frame from `socket`, reading as needed; views are valid until the next
@@ -485,7 +482,7 @@ awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session) {
                                  ": PROXY header without addresses, keeping the connection's");
     } else {
         const auto client = to_tcp_endpoint(header.source);
-        const auto address = client.address().to_string() + ":" + std::to_string(client.port());
+        const auto address = endpoint_text(client);
         log(LogLevel::info, id_text + " from " + s.m_client_address + ": PROXY v" +
                                 std::to_string(static_cast<int>(header.version)) +
                                 " header: client " + address);
@@ -641,8 +638,8 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                 std::string tls_failure;
                 if (!ec && candidate.tls) tls_failure = co_await egress_tls(session, candidate);
                 if (!tls_failure.empty()) {
-                    failures += " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
-                                tls_failure + ")";
+                    failures += " " + candidate.name + " (" + endpoint_text(entry.endpoint()) +
+                                ": " + tls_failure + ")";
                     ec = asio::error::connection_refused;  // this address failed: try the next
                     boost::system::error_code ignored;
                     s.m_broker.socket().close(ignored);
@@ -654,7 +651,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                     break;
                 }
                 failures +=
-                    " " + candidate.name + " (" + text_of(entry.endpoint()) + ": " +
+                    " " + candidate.name + " (" + endpoint_text(entry.endpoint()) + ": " +
                     (timed_out ? "no answer within " +
                                      std::to_string(s.m_config.connect_timeout.count()) + " ms"
                                : ec.message()) +
@@ -677,7 +674,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
         s.m_client.socket().set_option(tcp::no_delay(true));
         s.m_broker.socket().set_option(tcp::no_delay(true));
-        const auto broker_address = text_of(broker_endpoint);
+        const auto broker_address = endpoint_text(broker_endpoint);
         const auto egress = local_endpoint_of(s.m_broker.socket());
         {
             std::lock_guard lock(s.m_mutex);

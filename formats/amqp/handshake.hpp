@@ -115,6 +115,7 @@ public:
 
 private:
     enum class State : std::uint8_t { start, tune, open_ok, done, closed };
+    HandshakeStep on_start(const FrameView& frame);
     HandshakeStep fail(std::string text);
 
     Config m_config;

@@ -1,5 +1,7 @@
 #include "formats/amqp/handshake.hpp"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 using namespace amqpprox::amqp;
@@ -168,4 +170,79 @@ TEST_CASE("a broker that cannot take the client's limits is refused", "[handshak
     ClientHandshake other({.start_ok = ConnectionStartOk{.mechanism = "EXTERNAL"}});
     CHECK(other.on_frame(method_frame(ConnectionStart{.mechanisms = "PLAIN"}).view()).close_text ==
           "broker does not offer the client's mechanism EXTERNAL");
+}
+
+TEST_CASE("the client handshake reads the broker's Start for its mechanisms", "[handshake]") {
+    const ClientHandshake::Config config{.start_ok = ConnectionStartOk{.mechanism = "PLAIN"}};
+    // The Start's payload, to cut or extend before framing it.
+    const auto start_payload = [](const ConnectionStart& start) {
+        Bytes payload;
+        REQUIRE(encode_method(start, payload));
+        return payload;
+    };
+    const auto framed = [](const Bytes& payload) {
+        Input in;
+        encode_frame(FrameType::method, 0, payload, in.bytes);
+        return in;
+    };
+    const ConnectionStart rabbit{
+        .version_major = 0,
+        .version_minor = 9,
+        .server_properties = {{{"capabilities", FieldValue{FieldTable{
+                                                    {{"publisher_confirms", FieldValue{true}},
+                                                     {"consumer_priorities", FieldValue{true}}}}}},
+                               {"product", FieldValue{std::string("RabbitMQ")}},
+                               {"version", FieldValue{std::string("3.10.8")}}}},
+        .mechanisms = "PLAIN AMQPLAIN",
+        .locales = "en_US"};
+
+    SECTION("a property table is passed over whole, whatever it holds") {
+        ClientHandshake client(config);
+        CHECK(client.on_frame(method_frame(rabbit).view()).next == Next::more);
+        // A type letter no decoder knows, inside the table: the proxy does not read it.
+        auto payload = start_payload(rabbit);
+        const auto product = std::string_view("\x07product", 8);
+        const auto at = std::search(payload.begin(), payload.end(), product.begin(), product.end(),
+                                    [](std::byte b, char c) { return b == std::byte(c); });
+        REQUIRE(at != payload.end());
+        *(at + static_cast<std::ptrdiff_t>(product.size())) = std::byte{'!'};
+        ClientHandshake other(config);
+        CHECK(other.on_frame(framed(payload).view()).next == Next::more);
+    }
+    SECTION("the client's mechanism must be a whole word of the list") {
+        ClientHandshake client(config);
+        auto only_amqplain = rabbit;
+        only_amqplain.mechanisms = "AMQPLAIN";
+        const auto step = client.on_frame(method_frame(only_amqplain).view());
+        CHECK(step.next == Next::close);
+        CHECK(step.close_text == "broker does not offer the client's mechanism PLAIN");
+    }
+    SECTION("a Start cut short, or with bytes after its last argument, is malformed") {
+        auto payload = start_payload(rabbit);
+        payload.resize(payload.size() - 3);
+        ClientHandshake cut(config);
+        auto step = cut.on_frame(framed(payload).view());
+        CHECK(step.next == Next::close);
+        CHECK(step.close_code == 320);
+        CHECK(step.close_text.starts_with("broker sent a malformed frame: "));
+
+        payload = start_payload(rabbit);
+        payload.push_back(std::byte{0});
+        ClientHandshake trailing(config);
+        step = trailing.on_frame(framed(payload).view());
+        CHECK(step.next == Next::close);
+        CHECK(step.close_text.starts_with("broker sent a malformed frame: "));
+        // A table length that runs past the frame.
+        payload = start_payload(rabbit);
+        payload[6] = std::byte{0x7f};
+        ClientHandshake overlong(config);
+        CHECK(overlong.on_frame(framed(payload).view()).next == Next::close);
+    }
+    SECTION("a second Start is out of order") {
+        ClientHandshake client(config);
+        client.on_frame(method_frame(rabbit).view());
+        const auto step = client.on_frame(method_frame(rabbit).view());
+        CHECK(step.next == Next::close);
+        CHECK(step.close_text == "broker sent Connection.Start out of order");
+    }
 }
