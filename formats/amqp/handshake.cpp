@@ -200,8 +200,8 @@ HandshakeStep ClientHandshake::on_error(const Error& error) {
 }
 
 // The broker's Start is read for its mechanisms only. The proxy has no use for its property
-// table (a capture decodes it from the recorded frame), and decoding that table was the
-// largest part of this side's CPU per connection (docs/BENCHMARKS.md).
+// table (a capture decodes it from the recorded frame), and decoding that table was about a
+// third of this handshake's CPU per connection (docs/BENCHMARKS.md).
 HandshakeStep ClientHandshake::on_start(const FrameView& frame) {
     Reader r(frame.payload, frame.offset + kFrameHeaderSize);
     r.take(4);        // class and method ids
