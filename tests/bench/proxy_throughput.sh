@@ -5,6 +5,8 @@
 # turns so that drift hits them alike. Client, proxy and broker share this machine's cores.
 # OTHER_AMQPPROX (another build, for a before/after) adds a fifth path: that binary with full
 # capture, and the options in OTHER_ARGS if set (the same build with other options).
+# BROKER_CPUS and PROXY_CPUS (taskset lists, e.g. 0 and 1) pin the broker, and the proxies
+# (HAProxy too), to those CPUs: the proxy on cores of its own, as on a host of its own.
 #   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS] [OTHER_AMQPPROX]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +35,13 @@ if [[ -n $other ]]; then
   ports+=("$other_port")
 fi
 
+if [[ -n ${BROKER_CPUS:-} ]]; then
+  taskset -a -cp "$BROKER_CPUS" "$(pgrep -f "beam.smp.*$tmp/rabbit" | head -n 1)" > /dev/null
+fi
+if [[ -n ${PROXY_CPUS:-} ]]; then
+  for p in "${pids[@]}"; do taskset -a -cp "$PROXY_CPUS" "$p" > /dev/null; done
+fi
+
 declare -A pub con
 for run in $(seq "$runs"); do
   for i in "${!names[@]}"; do
@@ -43,7 +52,7 @@ for run in $(seq "$runs"); do
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); $(haproxy -v | head -n 1 | cut -d' ' -f1-3)"
-echo "workload: $messages messages of $body bytes, publish (no confirms) then consume (prefetch 1000, ack every 100); median of $runs runs"
+echo "workload: $messages messages of $body bytes, publish (no confirms) then consume (prefetch 1000, ack every 100); median of $runs runs${BROKER_CPUS:+; broker on CPUs $BROKER_CPUS}${PROXY_CPUS:+; proxies on CPUs $PROXY_CPUS}"
 printf '%-18s %14s %14s   %s\n' path "publish msg/s" "consume msg/s" "runs (publish / consume)"
 for name in "${names[@]}"; do
   printf '%-18s %14s %14s   %s/ %s\n' "$name" "$(echo "${pub[$name]}" | median)" \
