@@ -73,9 +73,7 @@ Result<ContentHeader> decode_content_header(ByteView payload, std::size_t base_o
     for_each_property(header.properties, [&](auto& property, int bit) {
         if (flags & (1u << bit)) read_property(r, property);
     });
-    if (r.ok() && !r.at_end()) {
-        r.fail(Errc::trailing_bytes, static_cast<std::uint32_t>(r.remaining()));
-    }
+    r.expect_end();
     if (!r.ok()) return tl::unexpected(r.error());
     return header;
 }

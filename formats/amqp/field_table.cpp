@@ -179,9 +179,7 @@ Result<FieldTable> decode_field_table(ByteView data) {
     Reader r(data);
     FieldTable table;
     read_field_table(r, table);
-    if (r.ok() && !r.at_end()) {
-        r.fail(Errc::trailing_bytes, static_cast<std::uint32_t>(r.remaining()));
-    }
+    r.expect_end();
     if (!r.ok()) return tl::unexpected(r.error());
     return table;
 }

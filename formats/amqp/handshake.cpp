@@ -209,9 +209,7 @@ HandshakeStep ClientHandshake::on_start(const FrameView& frame) {
     r.take(r.u32());  // server-properties, skipped whole
     const auto mechanisms = r.long_str();
     r.long_str();  // locales
-    if (r.ok() && !r.at_end()) {
-        r.fail(Errc::trailing_bytes, static_cast<std::uint32_t>(r.remaining()));
-    }
+    r.expect_end();
     if (!r.ok()) return on_error(r.error());
     const auto& mechanism = m_config.start_ok.mechanism;
     if (!offers_mechanism(mechanisms, mechanism)) {

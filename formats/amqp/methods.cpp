@@ -113,9 +113,7 @@ template <typename S>
 Result<Method> decode_as(Reader& r) {
     S method;
     visit_fields(method, DecodeVisitor{r});
-    if (r.ok() && !r.at_end()) {
-        r.fail(Errc::trailing_bytes, static_cast<std::uint32_t>(r.remaining()));
-    }
+    r.expect_end();
     if (!r.ok()) return tl::unexpected(r.error());
     return Method{std::in_place_type<S>, std::move(method)};
 }

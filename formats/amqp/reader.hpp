@@ -70,6 +70,10 @@ public:
 
     // Records an error at the current position unless one is recorded already.
     void fail(Errc code, std::uint32_t detail = 0) { fail(Error{code, position(), detail}); }
+    // The input must end here (after a decoder's last field): trailing bytes are an error.
+    void expect_end() {
+        if (ok() && !at_end()) fail(Errc::trailing_bytes, static_cast<std::uint32_t>(remaining()));
+    }
     void fail(const Error& error) {
         if (!m_error) m_error = error;
         m_pos = m_data.size();

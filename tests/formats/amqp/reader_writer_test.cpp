@@ -32,6 +32,19 @@ TEST_CASE("reader errors are sticky and carry the absolute offset", "[reader]") 
     CHECK(r.error().offset == 103);
 }
 
+TEST_CASE("reader's expect_end refuses bytes after the last field", "[reader]") {
+    const auto data = hex("0001 0203");
+    Reader done(data);
+    done.u32();
+    done.expect_end();
+    CHECK(done.ok());
+    Reader early(data, 10);
+    early.u16();
+    early.expect_end();
+    REQUIRE_FALSE(early.ok());
+    CHECK(early.error() == Error{Errc::trailing_bytes, 12, 2});
+}
+
 TEST_CASE("consecutive bits pack into one octet, least significant first", "[writer][reader]") {
     Bytes out;
     Writer w(out);
