@@ -17,15 +17,14 @@ broker=5895 plain=5896 captured=5897
 source "$root/tests/bench/lib.sh"
 bench_setup capture-cpu
 
-mkdir -p "$tmp/rabbit"
-"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+start_rabbitmq
+beam=$started
 declare -A pid
 start_amqpprox off "$build/proxy/amqpprox" "$plain" "$broker"
 pid[off]=$started
 start_amqpprox capture "$build/proxy/amqpprox" "$captured" "$broker" \
   --capture "$tmp/bench.amqpcap" --bodies all
 pid[capture]=$started
-beam=$(pgrep -f "beam.smp.*$tmp/rabbit" | head -n 1)
 
 # "user system" ticks of a process's threads whose name is (or is not, with !) $2.
 thread_ticks() {

@@ -15,8 +15,7 @@ broker=5891 haproxy_port=5892 amqpprox_port=5893 other_port=5894
 source "$root/tests/bench/lib.sh"
 bench_setup conn-cpu
 
-mkdir -p "$tmp/rabbit"
-"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+start_rabbitmq
 declare -A pid port
 start_haproxy haproxy "$haproxy_port" "$broker" 2
 pid[haproxy]=$started port[haproxy]=$haproxy_port

@@ -26,6 +26,14 @@ wait_port() {
   exit 1
 }
 
+# start_rabbitmq: a throwaway RabbitMQ on 127.0.0.1:$broker, its data in $tmp/rabbit (the EXIT
+# trap stops it); sets $started to its beam.smp pid.
+start_rabbitmq() {
+  mkdir -p "$tmp/rabbit"
+  "$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+  started=$(tr -dc '0-9' < "$tmp/rabbit/rmq.pid")
+}
+
 # settle: until the machine's CPUs were at least 90 % idle over one second (30 s at most;
 # says so when they never were), so that what a run measures is not the last run's tail.
 settle() {

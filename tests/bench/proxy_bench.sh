@@ -70,8 +70,7 @@ pids+=($!)
 pids+=($!)
 wait_port "$sink_discard"
 wait_port "$sink_echo"
-mkdir -p "$tmp/rabbit"
-"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+start_rabbitmq
 
 names=(direct haproxy amqpprox amqpprox+capture)
 declare -A port pid

@@ -19,8 +19,8 @@ broker=5781 haproxy_port=5782 plain=5783 captured=5784 other_port=5785
 source "$root/tests/bench/lib.sh"
 bench_setup bench
 
-mkdir -p "$tmp/rabbit"
-"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+start_rabbitmq
+beam=$started
 start_haproxy haproxy "$haproxy_port" "$broker"
 start_amqpprox plain "$build/proxy/amqpprox" "$plain" "$broker"
 start_amqpprox captured "$build/proxy/amqpprox" "$captured" "$broker" \
@@ -36,7 +36,7 @@ if [[ -n $other ]]; then
 fi
 
 if [[ -n ${BROKER_CPUS:-} ]]; then
-  taskset -a -cp "$BROKER_CPUS" "$(pgrep -f "beam.smp.*$tmp/rabbit" | head -n 1)" > /dev/null
+  taskset -a -cp "$BROKER_CPUS" "$beam" > /dev/null
 fi
 if [[ -n ${PROXY_CPUS:-} ]]; then
   for p in "${pids[@]}"; do taskset -a -cp "$PROXY_CPUS" "$p" > /dev/null; done

@@ -39,8 +39,7 @@ dropped_now() { "$build/proxy/amqpprox_ctl" "$tmp/proxy.sock" CAPTURE PRINT | se
 
 echo "soak: $conns connections x $rate msg/s of $body B for $duration s through amqpprox (capture on, bodies=all) to RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); ulimit -n $(ulimit -n)"
 echo "soak: start $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
-mkdir -p "$tmp/rabbit"
-"$root/tests/env/rabbitmq.sh" start "$broker" "$tmp/rabbit" > /dev/null
+start_rabbitmq
 "$build/proxy/amqpprox" --controlSocket "$tmp/proxy.sock" --logDirectory "" --listenAddress 127.0.0.1 \
   --listenPort "$listen" --destinationDNS 127.0.0.1 --destinationPort "$broker" -v 1 \
   --threads 2 --capture "$tmp/soak.amqpcap" --bodies all > "$tmp/proxy.log" 2>&1 &
