@@ -108,6 +108,7 @@ void Server::start_session(TcpSocket socket, const tcp::endpoint& client,
         std::lock_guard lock(m_mutex);
         if (secure) config.ingress_tls = tls_context(control::TlsDirection::ingress);
         config.id = m_next_id++;
+        config.capturing = !m_captures.empty();
         session = std::make_shared<Session>(std::move(socket), std::move(config), *this);
         m_sessions[session->id()] = session;
     }
@@ -154,6 +155,7 @@ std::vector<std::shared_ptr<capture::CaptureWriter>> Server::captures_for(
     std::lock_guard lock(m_mutex);
     for (auto& c : m_captures) {
         const auto& o = c.options;
+        if (session < c.first_session) continue;  // it started before the capture
         if (o.vhost && *o.vhost != vhost) continue;
         if (o.backend && *o.backend != backend) continue;
         if (o.source && *o.source != without_port(client_address)) continue;
@@ -401,7 +403,7 @@ control::Status Server::add_capture(const control::CaptureOptions& options) {
     try {
         auto writer = std::make_shared<capture::CaptureWriter>(options.file, writer_options);
         std::lock_guard lock(m_mutex);
-        m_captures.push_back({options, std::move(writer), 0});
+        m_captures.push_back({options, std::move(writer), 0, m_next_id});
         return {};
     } catch (const std::exception& e) {
         return tl::unexpected(std::string("Cannot start capture: ") + e.what());

@@ -107,6 +107,7 @@ private:
         control::CaptureOptions options;
         std::shared_ptr<capture::CaptureWriter> writer;
         std::uint64_t sessions = 0;
+        std::uint64_t first_session = 0;  // the id of the first session it may record
     };
     // `secure`: LISTEN START_SECURE, the client speaks TLS first; `proxy_protocol`:
     // LISTEN ... PROXY, a load balancer's PROXY header comes before anything else.

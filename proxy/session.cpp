@@ -70,7 +70,8 @@ Session::Session(TcpSocket client, SessionConfig config, SessionEnvironment& env
                                        .start_ns = m_started_ns,
                                        .client_address = m_client_address,
                                        .proxy_address = m_proxy_address,
-                                       .client_tls = m_config.ingress_tls != nullptr}) {}
+                                       .client_tls = m_config.ingress_tls != nullptr},
+                 m_config.capturing) {}
 
 std::string Session::client_address() const {
     std::lock_guard lock(m_mutex);
@@ -245,8 +246,19 @@ std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView byt
     return error;
 }
 
+// The handshake's writes (six a connection). What a plain leg takes at once goes with one
+// send, without the reactor's round trip of an async write; the rest waits for the socket.
 awaitable<> send(Leg& socket, const amqp::Bytes& bytes) {
-    if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), use_awaitable);
+    amqp::ByteView rest(bytes);
+    if (!rest.empty() && !socket.tls()) {
+        boost::system::error_code error;
+        const auto sent = socket.write_now(asio::buffer(rest.data(), rest.size()), error);
+        if (error && error != asio::error::would_block) throw boost::system::system_error(error);
+        rest = rest.subspan(error ? 0 : sent);
+    }
+    if (!rest.empty()) {
+        co_await asio::async_write(socket, asio::buffer(rest.data(), rest.size()), use_awaitable);
+    }
 }
 
 // Writes to one side once no other write to it is in progress, so bytes the proxy adds (a
@@ -691,15 +703,19 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
         }
 
         // 3. The broker's half: the client's Start-Ok (with where it came from), Tune-Ok, Open.
-        auto start_ok = server.start_ok();
-        auto& properties = start_ok.client_properties.entries;
-        properties.push_back(
+        amqp::FieldTable added;
+        added.entries.push_back(
             {"amqpprox_client", text_value(s.m_client_address + (s.m_client.tls() ? " TLS" : ""))});
-        properties.push_back(
+        added.entries.push_back(
             {"amqpprox_host",
              text_value(s.m_config.proxy_hostname + ":" +
                         (egress.port() == 0 ? "?" : std::to_string(egress.port())))});
-        amqp::ClientHandshake client({std::move(start_ok), server.tuned(), server.open()});
+        // The server handshake decoded this payload, so the splice cannot fail.
+        auto start_ok_frame = amqp::start_ok_frame_adding(server.start_ok_payload(), added);
+        amqp::ClientHandshake client({.start_ok = {.mechanism = server.start_ok().mechanism},
+                                      .tuned = server.tuned(),
+                                      .open = server.open(),
+                                      .start_ok_frame = std::move(start_ok_frame).value()});
         HandshakeStep step;
         std::string dropped;  // why the broker's connection failed mid-handshake, if it did
         try {

@@ -68,6 +68,9 @@ struct SessionConfig {
     // unspecified when it listens on any address and the socket must be asked.
     tcp::endpoint client_endpoint;
     tcp::endpoint destination;
+    // A capture was running when the session started. A capture records only the sessions
+    // that start after it, so without one the session holds no handshake frames for later.
+    bool capturing = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {

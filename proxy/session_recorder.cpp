@@ -4,6 +4,7 @@ namespace amqpprox::proxy {
 
 void SessionRecorder::frame(capture::Direction direction, amqp::FrameType type,
                             std::uint16_t channel, amqp::ByteView payload, std::int64_t ts_ns) {
+    if (m_chosen ? m_writers.empty() : !m_hold) return;
     if (ts_ns == 0) ts_ns = capture::now_ns();
     if (!m_chosen) {
         m_held.push_back(

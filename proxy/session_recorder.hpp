@@ -1,6 +1,7 @@
 // Records one session into the captures that want it. Frames seen before the routing is
 // known (the handshake) are held and written once the captures are chosen, so every capture
-// holds its sessions from the very first protocol header.
+// holds its sessions from the very first protocol header. A session that starts while no
+// capture runs holds nothing: no capture records a session older than itself.
 #pragma once
 
 #include <memory>
@@ -12,7 +13,9 @@ namespace amqpprox::proxy {
 
 class SessionRecorder {
 public:
-    explicit SessionRecorder(capture::SessionStart start) : m_start(std::move(start)) {}
+    // `hold`: whether a capture runs as the session starts.
+    SessionRecorder(capture::SessionStart start, bool hold)
+        : m_start(std::move(start)), m_hold(hold) {}
 
     // `ts_ns` 0: now.
     void frame(capture::Direction direction, amqp::FrameType type, std::uint16_t channel,
@@ -36,6 +39,7 @@ private:
         std::int64_t ts_ns;
     };
     capture::SessionStart m_start;
+    bool m_hold;
     bool m_chosen = false;
     std::vector<Held> m_held;
     std::vector<std::shared_ptr<capture::CaptureWriter>> m_writers;

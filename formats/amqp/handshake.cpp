@@ -1,7 +1,10 @@
 #include "handshake.hpp"
 
+#include <limits>
+
 #include "constants.hpp"
 #include "reader.hpp"
+#include "writer.hpp"
 
 namespace amqpprox::amqp {
 namespace {
@@ -131,6 +134,7 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
         case State::start_ok:
             if (auto* start_ok = std::get_if<ConnectionStartOk>(&*method)) {
                 m_start_ok = std::move(*start_ok);
+                m_start_ok_payload.assign(frame.payload.begin(), frame.payload.end());
                 m_state = State::tune_ok;
                 Bytes out;
                 append_method_frame(
@@ -183,6 +187,36 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
                 "COMMAND_INVALID - " + info(*method).display_name + " during the handshake", id);
 }
 
+Result<Bytes> start_ok_frame_adding(ByteView payload, const FieldTable& added) {
+    Reader r(payload);
+    r.take(4);  // class and method ids
+    const auto table_size = r.u32();
+    r.take(table_size);
+    if (!r.ok()) return tl::unexpected(r.error());
+    Bytes entries;  // `added` as a table, whose own length is dropped below
+    Writer table(entries);
+    write_field_table(table, added);
+    if (!table.ok()) return tl::unexpected(table.error());
+    const auto added_size = entries.size() - 4;
+    const auto payload_size = payload.size() + added_size;
+    if (payload_size > std::numeric_limits<std::uint32_t>::max()) {
+        return tl::unexpected(Error{Errc::frame_too_large, payload.size(), 0});
+    }
+    Bytes frame;
+    frame.reserve(payload_size + kFrameOverhead);
+    Writer w(frame);
+    w.u8(static_cast<std::uint8_t>(FrameType::method));
+    w.u16(0);
+    w.u32(static_cast<std::uint32_t>(payload_size));
+    w.bytes(payload.first(4));
+    w.u32(static_cast<std::uint32_t>(table_size + added_size));
+    w.bytes(payload.subspan(8, table_size));
+    w.bytes(ByteView(entries).subspan(4));
+    w.bytes(payload.subspan(8 + std::size_t{table_size}));
+    w.u8(std::to_integer<std::uint8_t>(kFrameEnd));
+    return frame;
+}
+
 Bytes ClientHandshake::start() const {
     return Bytes(kProtocolHeader091.bytes.begin(), kProtocolHeader091.bytes.end());
 }
@@ -216,6 +250,7 @@ HandshakeStep ClientHandshake::on_start(const FrameView& frame) {
         return fail("broker does not offer the client's mechanism " + mechanism);
     }
     m_state = State::tune;
+    if (!m_config.start_ok_frame.empty()) return step(Next::more, m_config.start_ok_frame);
     Bytes out;
     append_method_frame(out, 0, m_config.start_ok);
     return step(Next::more, std::move(out));

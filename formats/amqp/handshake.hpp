@@ -34,6 +34,10 @@ struct HandshakeStep {
 void append_method_frame(Bytes& out, std::uint16_t channel, const Method& method);
 // Connection.Close with `code` and `text` (cut to 255 bytes), for the failing method if known.
 Bytes connection_close_frame(std::uint16_t code, std::string_view text, MethodId failing = {});
+// A Start-Ok frame: the client's (its method payload, as sent) with `added` appended to its
+// client-properties table and every other byte unchanged. Fails only on a payload too short
+// for its table.
+Result<Bytes> start_ok_frame_adding(ByteView start_ok_payload, const FieldTable& added);
 
 // The limits a peer agreed in Tune-Ok.
 struct TuneParameters {
@@ -77,6 +81,8 @@ public:
 
     // Valid once done.
     const ConnectionStartOk& start_ok() const { return m_start_ok; }
+    // The client's Start-Ok method payload as it was sent.
+    const Bytes& start_ok_payload() const { return m_start_ok_payload; }
     const TuneParameters& tuned() const { return m_tuned; }
     const ConnectionOpen& open() const { return m_open; }
 
@@ -87,6 +93,7 @@ private:
     std::shared_ptr<const Offer> m_offer;
     State m_state = State::header;
     ConnectionStartOk m_start_ok;
+    Bytes m_start_ok_payload;
     TuneParameters m_tuned;
     ConnectionOpen m_open;
 };
@@ -97,6 +104,10 @@ public:
         ConnectionStartOk start_ok;  // the client's, with the proxy's additions
         TuneParameters tuned;        // what the client agreed with the proxy
         ConnectionOpen open;
+        // When not empty, sent as is instead of encoding start_ok (whose mechanism is still
+        // checked against the broker's): the proxy splices its properties into the client's
+        // bytes (start_ok_frame_adding) rather than decode and re-encode the table.
+        Bytes start_ok_frame;
     };
 
     explicit ClientHandshake(Config config) : m_config(std::move(config)) {}

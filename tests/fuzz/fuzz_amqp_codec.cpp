@@ -65,6 +65,28 @@ void client_handshake_agrees(const FrameView& frame) {
     }
 }
 
+// A method frame as a client's Start-Ok: splicing the proxy's properties into its bytes gives
+// what decoding it and encoding it again with them would, and never reads past a payload.
+void start_ok_splice_agrees(const FrameView& frame) {
+    if (frame.type != FrameType::method) return;
+    FieldTable added;
+    added.entries.push_back({"amqpprox_client", FieldValue{std::string("127.0.0.1:5000")}});
+    const auto spliced = start_ok_frame_adding(frame.payload, added);
+    const auto method = decode_method(frame.payload);
+    if (!method || !std::holds_alternative<ConnectionStartOk>(*method)) return;
+    auto start_ok = std::get<ConnectionStartOk>(*method);
+    start_ok.client_properties.entries.push_back(added.entries.front());
+    Bytes expected;
+    append_method_frame(expected, 0, start_ok);
+    // Re-encoding is exact only where decoding kept every byte: compare when it did.
+    Bytes again;
+    append_method_frame(again, 0, std::get<ConnectionStartOk>(*method));
+    Bytes original;
+    encode_frame(FrameType::method, 0, frame.payload, original);
+    if (again != original) return;
+    check(spliced.has_value() && *spliced == expected);
+}
+
 // The scanner, fed in three uneven chunks, against the splitter fed the whole stream.
 void scanner_agrees(ByteView input) {
     const std::uint32_t frame_max = 4096;
@@ -118,6 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!frame || !*frame) break;
             fuzz_payload((*frame)->type, (*frame)->payload);
             client_handshake_agrees(**frame);
+            start_ok_splice_agrees(**frame);
         }
         if (round == 0) splitter.feed(input.subspan(half));
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # amqpprox configured over its control socket, in front of the test RabbitMQ: mappings,
-# failover past a dead farm member, an unmapped vhost, CAPTURE with a filter, SESSION
-# DISCONNECT_GRACEFUL, VHOST PAUSE/UNPAUSE, CONN, EXIT; amqpprox_ctl's errors.
+# failover past a dead farm member, an unmapped vhost, CAPTURE with a filter and started
+# mid-session, SESSION DISCONNECT_GRACEFUL, VHOST PAUSE/UNPAUSE, CONN, EXIT; amqpprox_ctl's
+# errors.
 #   proxy_control_test.sh AMQPPROX AMQPPROX_CTL AMQP_ANALYZE   (needs AMQPPROX_TEST_AMQP_PORT)
 set -euo pipefail
 proxy=$1
@@ -114,6 +115,28 @@ dch.queue_delete("ctl-pause-q")
 direct.close()
 print("pause and graceful ok")
 PY
+
+# A capture records the sessions that start after it: one already open is not in it, and
+# the later one is there from its protocol header on.
+$py - "$port" "$sock" "$ctl_bin" "$tmp/late.amqpcap" > "$tmp/late.log" 2>&1 << 'PY' || { cat "$tmp/late.log"; fail "capture started mid-session"; }
+import subprocess, sys, pika
+port, sock, ctl, late = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def connect(name):
+    return pika.BlockingConnection(pika.ConnectionParameters(
+        "127.0.0.1", port, client_properties={"connection_name": name}))
+before = connect("before")
+subprocess.run([ctl, sock, "CAPTURE", "START", late], check=True)
+after = connect("after")
+before.channel().queue_declare("", exclusive=True)
+after.channel().queue_declare("", exclusive=True)
+after.close()
+before.close()
+subprocess.run([ctl, sock, "CAPTURE", "STOP", late], check=True, capture_output=True)
+PY
+[ "$(sqlite3 "$tmp/late.amqpcap" "select group_concat(connection_name) from sessions")" = after ] \
+  || fail "late capture's sessions: $(sqlite3 "$tmp/late.amqpcap" "select connection_name from sessions")"
+[ "$(sqlite3 "$tmp/late.amqpcap" "select type from frames order by session, seq limit 1")" = 0 ] \
+  || fail "late capture's session does not start with its protocol header"
 
 # LOG FILE: the log directory has today's file, with the sessions in it. LOG FILE 4
 # succeeds silently and lets DEBUG lines (each control command) into the file.

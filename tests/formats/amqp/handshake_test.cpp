@@ -69,6 +69,9 @@ TEST_CASE("the server handshake runs header, Start, Tune, Open", "[handshake]") 
     CHECK(step.next == Next::done);
     CHECK(server.open().virtual_host == "orders");
     CHECK(server.start_ok() == start_ok);
+    const auto start_ok_bytes = method_frame(start_ok).bytes;
+    CHECK(server.start_ok_payload() ==
+          Bytes(start_ok_bytes.begin() + kFrameHeaderSize, start_ok_bytes.end() - 1));
     CHECK(server.tuned() == TuneParameters{100, 65536, 30});
 }
 
@@ -144,6 +147,39 @@ TEST_CASE("the client handshake replays the client's choices to the broker", "[h
     step = client.on_frame(open_ok.view());
     CHECK(step.next == Next::done);
     CHECK(client.open_ok_frame() == open_ok.bytes);
+}
+
+TEST_CASE("the proxy's properties are spliced into the client's Start-Ok", "[handshake]") {
+    ConnectionStartOk client{.mechanism = "PLAIN", .response = std::string("\0u\0p", 4)};
+    client.client_properties.entries.push_back({"product", FieldValue{std::string("pika")}});
+    FieldTable nested;
+    nested.entries.push_back({"publisher_confirms", FieldValue{true}});
+    client.client_properties.entries.push_back({"capabilities", FieldValue{nested}});
+    const auto sent = method_frame(client);
+    FieldTable added;
+    added.entries.push_back({"amqpprox_client", FieldValue{std::string("10.0.0.1:5000")}});
+    added.entries.push_back({"amqpprox_host", FieldValue{std::string("proxy:41000")}});
+
+    const auto spliced = start_ok_frame_adding(sent.view().payload, added);
+    REQUIRE(spliced);
+    // The same bytes decoding the client's and re-encoding it with the additions gives.
+    auto expected = client;
+    for (const auto& entry : added.entries)
+        expected.client_properties.entries.push_back(entry);
+    CHECK(*spliced == method_frame(expected).bytes);
+
+    SECTION("a payload cut inside its table is an error, not a read past it") {
+        const auto payload = sent.view().payload;
+        for (std::size_t n = 0; n < 8 + 10; ++n) {
+            CHECK_FALSE(start_ok_frame_adding(payload.first(n), added));
+        }
+    }
+    SECTION("the client handshake sends the spliced frame as is") {
+        ClientHandshake handshake({.start_ok = {.mechanism = "PLAIN"}, .start_ok_frame = *spliced});
+        const auto step =
+            handshake.on_frame(method_frame(ConnectionStart{.mechanisms = "PLAIN"}).view());
+        CHECK(step.output == *spliced);
+    }
 }
 
 TEST_CASE("the client handshake relays a broker's refusal", "[handshake]") {
