@@ -712,7 +712,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
                         (egress.port() == 0 ? "?" : std::to_string(egress.port())))});
         // The server handshake decoded this payload, so the splice cannot fail.
         auto start_ok_frame = amqp::start_ok_frame_adding(server.start_ok_payload(), added);
-        amqp::ClientHandshake client({.start_ok = {.mechanism = server.start_ok().mechanism},
+        amqp::ClientHandshake client({.start_ok = {.mechanism = server.mechanism()},
                                       .tuned = server.tuned(),
                                       .open = server.open(),
                                       .start_ok_frame = std::move(start_ok_frame).value()});

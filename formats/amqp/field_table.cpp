@@ -12,73 +12,82 @@ namespace {
 constexpr std::string_view kTypeLetters = "tbBsuIilfdDSATFVx";
 static_assert(kTypeLetters.size() == std::variant_size_v<FieldValue::Variant>);
 
-void read_value(Reader& r, FieldValue& out, int depth);
+// Reading with `out` null checks a value and passes over it, building nothing: one walk for
+// decoding and for checking, so both stop at the same byte with the same error.
+void read_value(Reader& r, FieldValue* out, int depth);
+void read_table(Reader& r, FieldTable* table, int depth);
 void write_value(Writer& w, const FieldValue& value);
 
-void read_array(Reader& r, FieldArray& array, int depth) {
+template <typename T>
+void store(FieldValue* out, T value) {
+    if (out != nullptr) out->value = std::move(value);
+}
+
+void read_array(Reader& r, FieldArray* array, int depth) {
     const auto size = r.u32();
     const auto body = r.take(size);
     Reader items(body, r.position() - body.size());
+    FieldValue* item = nullptr;
     while (r.ok() && items.ok() && !items.at_end()) {
-        read_value(items, array.emplace_back(), depth);
+        if (array != nullptr) item = &array->emplace_back();
+        read_value(items, item, depth);
     }
     if (!items.ok()) r.fail(items.error());
 }
 
-void read_value(Reader& r, FieldValue& out, int depth) {
+void read_value(Reader& r, FieldValue* out, int depth) {
     const auto letter = r.u8();
     if (!r.ok()) return;
-    auto& v = out.value;
     switch (letter) {
         case 't':
-            v = r.u8() != 0;
+            store(out, r.u8() != 0);
             break;
         case 'b':
-            v = static_cast<std::int8_t>(r.u8());
+            store(out, static_cast<std::int8_t>(r.u8()));
             break;
         case 'B':
-            v = r.u8();
+            store(out, r.u8());
             break;
         case 's':
-            v = static_cast<std::int16_t>(r.u16());
+            store(out, static_cast<std::int16_t>(r.u16()));
             break;
         case 'u':
-            v = r.u16();
+            store(out, r.u16());
             break;
         case 'I':
-            v = static_cast<std::int32_t>(r.u32());
+            store(out, static_cast<std::int32_t>(r.u32()));
             break;
         case 'i':
-            v = r.u32();
+            store(out, r.u32());
             break;
         case 'l':
-            v = static_cast<std::int64_t>(r.u64());
+            store(out, static_cast<std::int64_t>(r.u64()));
             break;
         case 'f':
-            v = std::bit_cast<float>(r.u32());
+            store(out, std::bit_cast<float>(r.u32()));
             break;
         case 'd':
-            v = std::bit_cast<double>(r.u64());
+            store(out, std::bit_cast<double>(r.u64()));
             break;
         case 'D': {
             const auto scale = r.u8();
-            v = Decimal{scale, static_cast<std::int32_t>(r.u32())};
+            store(out, Decimal{scale, static_cast<std::int32_t>(r.u32())});
             break;
         }
         case 'S':
-            v = std::string(r.long_str());
+            if (const auto text = r.long_str(); out != nullptr) out->value = std::string(text);
             break;
         case 'T':
-            v = Timestamp{r.u64()};
+            store(out, Timestamp{r.u64()});
             break;
         case 'V':
-            v = Void{};
+            store(out, Void{});
             break;
-        case 'x': {
-            const auto bytes = r.take(r.u32());
-            v = ByteArray{Bytes(bytes.begin(), bytes.end())};
+        case 'x':
+            if (const auto bytes = r.take(r.u32()); out != nullptr) {
+                out->value = ByteArray{Bytes(bytes.begin(), bytes.end())};
+            }
             break;
-        }
         case 'A':
         case 'F':
             if (depth + 1 > kMaxFieldNesting) {
@@ -86,9 +95,9 @@ void read_value(Reader& r, FieldValue& out, int depth) {
                 return;
             }
             if (letter == 'A') {
-                read_array(r, v.emplace<FieldArray>(), depth + 1);
+                read_array(r, out ? &out->value.emplace<FieldArray>() : nullptr, depth + 1);
             } else {
-                read_field_table(r, v.emplace<FieldTable>(), depth + 1);
+                read_table(r, out ? &out->value.emplace<FieldTable>() : nullptr, depth + 1);
             }
             break;
         default: {
@@ -97,6 +106,23 @@ void read_value(Reader& r, FieldValue& out, int depth) {
             r.fail(error);
         }
     }
+}
+
+void read_table(Reader& r, FieldTable* table, int depth) {
+    const auto size = r.u32();
+    const auto body = r.take(size);
+    Reader entries(body, r.position() - body.size());
+    FieldValue* value = nullptr;
+    while (r.ok() && entries.ok() && !entries.at_end()) {
+        const auto name = entries.short_str();
+        if (table != nullptr) {
+            auto& entry = table->entries.emplace_back();
+            entry.name = name;
+            value = &entry.value;
+        }
+        read_value(entries, value, depth);
+    }
+    if (!entries.ok()) r.fail(entries.error());
 }
 
 template <typename T>
@@ -155,15 +181,11 @@ const FieldValue* FieldTable::find(std::string_view name) const {
 }
 
 void read_field_table(Reader& r, FieldTable& table, int depth) {
-    const auto size = r.u32();
-    const auto body = r.take(size);
-    Reader entries(body, r.position() - body.size());
-    while (r.ok() && entries.ok() && !entries.at_end()) {
-        auto& entry = table.entries.emplace_back();
-        entry.name = entries.short_str();
-        read_value(entries, entry.value, depth);
-    }
-    if (!entries.ok()) r.fail(entries.error());
+    read_table(r, &table, depth);
+}
+
+void skip_field_table(Reader& r) {
+    read_table(r, nullptr, 0);
 }
 
 void write_field_table(Writer& w, const FieldTable& table) {

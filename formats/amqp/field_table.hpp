@@ -72,6 +72,9 @@ inline bool FieldTable::operator==(const FieldTable& other) const {
 
 // Sticky-error primitives used by the method and content-header codecs.
 void read_field_table(Reader& reader, FieldTable& table, int depth = 0);
+// Checks a table as read_field_table does (same errors, same offsets) and passes over it,
+// building nothing.
+void skip_field_table(Reader& reader);
 void write_field_table(Writer& writer, const FieldTable& table);
 
 // A table as the whole of `data` (its 4-byte length prefix included).

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "constants.hpp"
+#include "field_table.hpp"
 #include "reader.hpp"
 #include "writer.hpp"
 
@@ -108,6 +109,31 @@ HandshakeStep ServerHandshake::on_error(const Error& error) {
     return fail(error.reply_code(), error.message());
 }
 
+// The client's Start-Ok is checked whole (the same errors as decoding it) but read only for
+// its mechanism: the proxy passes the rest on as bytes (start_ok_frame_adding), and decoding
+// the client's property table was the largest part of this handshake's CPU
+// (docs/BENCHMARKS.md).
+HandshakeStep ServerHandshake::on_start_ok(const FrameView& frame) {
+    Reader r(frame.payload, frame.offset + kFrameHeaderSize);
+    r.take(4);  // class and method ids
+    skip_field_table(r);
+    const auto mechanism = r.short_str();
+    r.long_str();   // response
+    r.short_str();  // locale
+    r.expect_end();
+    if (!r.ok()) return on_error(r.error());
+    m_mechanism = mechanism;
+    m_start_ok_payload.assign(frame.payload.begin(), frame.payload.end());
+    m_state = State::tune_ok;
+    Bytes out;
+    const auto& offered = m_offer->config().tune;
+    append_method_frame(out, 0,
+                        ConnectionTune{.channel_max = offered.channel_max,
+                                       .frame_max = offered.frame_max,
+                                       .heartbeat = offered.heartbeat});
+    return step(Next::more, std::move(out));
+}
+
 HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
     if (m_state == State::closed || m_state == State::done) {
         return fail(reply::unexpected_frame, "frame after the handshake ended");
@@ -122,6 +148,11 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
         return fail(reply::unexpected_frame,
                     "UNEXPECTED_FRAME - " + method_name(frame) + " during the handshake");
     }
+    if (m_state == State::start_ok) {
+        if (const auto id = peek_method_id(frame.payload); id && *id == ConnectionStartOk::id) {
+            return on_start_ok(frame);
+        }
+    }
     auto method = decode_method(frame.payload, frame.offset + kFrameHeaderSize);
     if (!method) return on_error(method.error());
     const auto id = method_id(*method);
@@ -131,20 +162,6 @@ HandshakeStep ServerHandshake::on_frame(const FrameView& frame) {
         return close_ok_for(*close);
     }
     switch (m_state) {
-        case State::start_ok:
-            if (auto* start_ok = std::get_if<ConnectionStartOk>(&*method)) {
-                m_start_ok = std::move(*start_ok);
-                m_start_ok_payload.assign(frame.payload.begin(), frame.payload.end());
-                m_state = State::tune_ok;
-                Bytes out;
-                append_method_frame(
-                    out, 0,
-                    ConnectionTune{.channel_max = m_offer->config().tune.channel_max,
-                                   .frame_max = m_offer->config().tune.frame_max,
-                                   .heartbeat = m_offer->config().tune.heartbeat});
-                return step(Next::more, std::move(out));
-            }
-            break;
         case State::tune_ok:
             if (const auto* tune_ok = std::get_if<ConnectionTuneOk>(&*method)) {
                 const auto& offered = m_offer->config().tune;

@@ -79,9 +79,9 @@ public:
     // A malformed input (a splitter error): Close with its reply code.
     HandshakeStep on_error(const Error& error);
 
-    // Valid once done.
-    const ConnectionStartOk& start_ok() const { return m_start_ok; }
-    // The client's Start-Ok method payload as it was sent.
+    // Valid once done. The client's Start-Ok is kept as sent: its property table is checked,
+    // not decoded (decode_method(start_ok_payload()) gives the whole method).
+    const std::string& mechanism() const { return m_mechanism; }
     const Bytes& start_ok_payload() const { return m_start_ok_payload; }
     const TuneParameters& tuned() const { return m_tuned; }
     const ConnectionOpen& open() const { return m_open; }
@@ -89,10 +89,11 @@ public:
 private:
     enum class State : std::uint8_t { header, start_ok, tune_ok, open, done, closed };
     HandshakeStep fail(std::uint16_t code, std::string text, MethodId failing = {});
+    HandshakeStep on_start_ok(const FrameView& frame);
 
     std::shared_ptr<const Offer> m_offer;
     State m_state = State::header;
-    ConnectionStartOk m_start_ok;
+    std::string m_mechanism;
     Bytes m_start_ok_payload;
     TuneParameters m_tuned;
     ConnectionOpen m_open;

@@ -87,6 +87,26 @@ void start_ok_splice_agrees(const FrameView& frame) {
     check(spliced.has_value() && *spliced == expected);
 }
 
+// A method frame as a client's first: the server handshake checks a Start-Ok without decoding
+// its table, and must accept and refuse exactly what decoding accepts and refuses.
+void server_handshake_agrees(const FrameView& frame) {
+    if (frame.type != FrameType::method || frame.channel != 0) return;
+    const auto id = peek_method_id(frame.payload);
+    if (!id || *id != ConnectionStartOk::id) return;
+    ServerHandshake server(ServerHandshake::Config{});
+    server.on_protocol_header(kProtocolHeader091);
+    const auto step = server.on_frame(frame);
+    const auto method = decode_method(frame.payload, frame.offset + kFrameHeaderSize);
+    if (method) {
+        check(step.next == HandshakeStep::Next::more);
+        check(server.mechanism() == std::get<ConnectionStartOk>(*method).mechanism);
+    } else {
+        check(step.next == HandshakeStep::Next::close);
+        check(step.close_code == method.error().reply_code());
+        check(step.close_text == method.error().message());
+    }
+}
+
 // The scanner, fed in three uneven chunks, against the splitter fed the whole stream.
 void scanner_agrees(ByteView input) {
     const std::uint32_t frame_max = 4096;
@@ -141,6 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz_payload((*frame)->type, (*frame)->payload);
             client_handshake_agrees(**frame);
             start_ok_splice_agrees(**frame);
+            server_handshake_agrees(**frame);
         }
         if (round == 0) splitter.feed(input.subspan(half));
     }

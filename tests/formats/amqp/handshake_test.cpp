@@ -68,11 +68,42 @@ TEST_CASE("the server handshake runs header, Start, Tune, Open", "[handshake]") 
     step = server.on_frame(method_frame(ConnectionOpen{.virtual_host = "orders"}).view());
     CHECK(step.next == Next::done);
     CHECK(server.open().virtual_host == "orders");
-    CHECK(server.start_ok() == start_ok);
-    const auto start_ok_bytes = method_frame(start_ok).bytes;
-    CHECK(server.start_ok_payload() ==
-          Bytes(start_ok_bytes.begin() + kFrameHeaderSize, start_ok_bytes.end() - 1));
+    CHECK(server.mechanism() == "PLAIN");
+    CHECK(decode_method(server.start_ok_payload()).value() == Method{start_ok});
     CHECK(server.tuned() == TuneParameters{100, 65536, 30});
+}
+
+TEST_CASE("the server handshake checks the client's Start-Ok whole", "[handshake]") {
+    ConnectionStartOk start_ok{.mechanism = "AMQPLAIN", .response = "r", .locale = "en_US"};
+    FieldTable capabilities;
+    capabilities.entries.push_back({"basic.nack", FieldValue{true}});
+    auto& properties = start_ok.client_properties.entries;
+    properties.push_back({"product", FieldValue{std::string("pika")}});
+    properties.push_back({"capabilities", FieldValue{capabilities}});
+    properties.push_back(
+        {"list", FieldValue{FieldArray{FieldValue{std::int32_t{1}}, FieldValue{Void{}}}}});
+    const auto sent = method_frame(start_ok);
+    ServerHandshake server(ServerHandshake::Config{});
+    server.on_protocol_header(kProtocolHeader091);
+
+    SECTION("a good one is kept as sent") {
+        const auto step = server.on_frame(sent.view());
+        CHECK(step.next == Next::more);
+        CHECK(server.mechanism() == "AMQPLAIN");
+        CHECK(decode_method(server.start_ok_payload()).value() == Method{start_ok});
+    }
+    SECTION("a bad value in its table closes as decoding it would") {
+        auto bad = sent;
+        const auto letter = std::find(bad.bytes.begin(), bad.bytes.end(), std::byte{'S'});
+        REQUIRE(letter != bad.bytes.end());
+        *letter = std::byte{'Q'};  // no such type
+        const auto error = decode_method(bad.view().payload, kFrameHeaderSize).error();
+        CHECK(error.code == Errc::unknown_field_type);
+        const auto step = server.on_frame(bad.view());
+        CHECK(step.next == Next::close);
+        CHECK(step.close_code == error.reply_code());
+        CHECK(step.close_text == error.message());
+    }
 }
 
 TEST_CASE("the server handshake refuses what a broker would", "[handshake]") {
