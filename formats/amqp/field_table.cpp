@@ -23,16 +23,22 @@ void store(FieldValue* out, T value) {
     if (out != nullptr) out->value = std::move(value);
 }
 
-void read_array(Reader& r, FieldArray* array, int depth) {
+// A table's or an array's items: a 32-bit size, then `read_item` on a reader of exactly that
+// many bytes until they are used up; its error becomes `r`'s.
+template <typename ReadItem>
+void read_items(Reader& r, ReadItem read_item) {
     const auto size = r.u32();
     const auto body = r.take(size);
     Reader items(body, r.position() - body.size());
-    FieldValue* item = nullptr;
-    while (r.ok() && items.ok() && !items.at_end()) {
-        if (array != nullptr) item = &array->emplace_back();
-        read_value(items, item, depth);
-    }
+    while (r.ok() && items.ok() && !items.at_end())
+        read_item(items);
     if (!items.ok()) r.fail(items.error());
+}
+
+void read_array(Reader& r, FieldArray* array, int depth) {
+    read_items(r, [&](Reader& items) {
+        read_value(items, array != nullptr ? &array->emplace_back() : nullptr, depth);
+    });
 }
 
 void read_value(Reader& r, FieldValue* out, int depth) {
@@ -109,20 +115,16 @@ void read_value(Reader& r, FieldValue* out, int depth) {
 }
 
 void read_table(Reader& r, FieldTable* table, int depth) {
-    const auto size = r.u32();
-    const auto body = r.take(size);
-    Reader entries(body, r.position() - body.size());
-    FieldValue* value = nullptr;
-    while (r.ok() && entries.ok() && !entries.at_end()) {
+    read_items(r, [&](Reader& entries) {
         const auto name = entries.short_str();
+        FieldValue* value = nullptr;
         if (table != nullptr) {
             auto& entry = table->entries.emplace_back();
             entry.name = name;
             value = &entry.value;
         }
         read_value(entries, value, depth);
-    }
-    if (!entries.ok()) r.fail(entries.error());
+    });
 }
 
 template <typename T>
