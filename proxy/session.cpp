@@ -710,7 +710,7 @@ awaitable<> run_session(std::shared_ptr<Session> session) {
             {"amqpprox_host",
              text_value(s.m_config.proxy_hostname + ":" +
                         (egress.port() == 0 ? "?" : std::to_string(egress.port())))});
-        // The server handshake decoded this payload, so the splice cannot fail.
+        // The server handshake checked this payload whole, so the splice cannot fail.
         auto start_ok_frame = amqp::start_ok_frame_adding(server.start_ok_payload(), added);
         amqp::ClientHandshake client({.start_ok = {.mechanism = server.mechanism()},
                                       .tuned = server.tuned(),

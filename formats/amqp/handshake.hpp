@@ -35,8 +35,8 @@ void append_method_frame(Bytes& out, std::uint16_t channel, const Method& method
 // Connection.Close with `code` and `text` (cut to 255 bytes), for the failing method if known.
 Bytes connection_close_frame(std::uint16_t code, std::string_view text, MethodId failing = {});
 // A Start-Ok frame: the client's (its method payload, as sent) with `added` appended to its
-// client-properties table and every other byte unchanged. Fails only on a payload too short
-// for its table.
+// client-properties table and every other byte unchanged. Fails on a payload too short for
+// its table, or additions that do not encode (a name over 255 bytes).
 Result<Bytes> start_ok_frame_adding(ByteView start_ok_payload, const FieldTable& added);
 
 // The limits a peer agreed in Tune-Ok.
