@@ -5,22 +5,24 @@
 # connections in turn (amqp_load ... connect: login to Open-Ok, then close), and the figure is
 # the process's utime + stime (/proc/PID/stat, 10 ms ticks) over the run / CONNECTIONS.
 #   tests/bench/conn_cpu.sh BUILD_DIR [CONNECTIONS] [ROUNDS] [OTHER_AMQPPROX]
+# Environment: PROXY_THREADS (2: amqpprox --threads and HAProxy nbthread).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: conn_cpu.sh BUILD_DIR [CONNECTIONS] [ROUNDS] [OTHER_AMQPPROX]}" && pwd)
 connections=${2:-6000}
 rounds=${3:-3}
 other=${4:-}
+threads=${PROXY_THREADS:-2}
 broker=5891 haproxy_port=5892 amqpprox_port=5893 other_port=5894
 source "$root/tests/bench/lib.sh"
 bench_setup conn-cpu
 
 start_rabbitmq
 declare -A pid port
-start_haproxy haproxy "$haproxy_port" "$broker" 2
+start_haproxy haproxy "$haproxy_port" "$broker" "$threads"
 pid[haproxy]=$started port[haproxy]=$haproxy_port
 proxy() {  # NAME BINARY PORT
-  start_amqpprox "$1" "$2" "$3" "$broker" --threads 2
+  start_amqpprox "$1" "$2" "$3" "$broker" --threads "$threads"
   pid[$1]=$started port[$1]=$3
 }
 names=(amqpprox haproxy)
@@ -31,7 +33,7 @@ if [ -n "$other" ]; then
 fi
 load=$build/tests/bench/amqp_load
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
-echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $connections connections a run; amqpprox --threads 2, HAProxy nbthread 2${other:+; other = $other}"
+echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $connections connections a run; amqpprox --threads $threads, HAProxy nbthread $threads${other:+; other = $other}"
 for name in "${names[@]}"; do "$load" 127.0.0.1 "${port[$name]}" unused 300 0 connect > /dev/null; done
 for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
