@@ -3,7 +3,9 @@
 // either way; TCP-level work (connect, options, addresses, close) goes to socket().
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <span>
 #include <utility>
 
 #include <boost/asio/ssl.hpp>
@@ -71,6 +73,15 @@ public:
     std::size_t write_now(asio::const_buffer buffer, boost::system::error_code& error) {
         if (!m_socket.non_blocking()) m_socket.non_blocking(true, error);
         return error ? 0 : m_socket.write_some(buffer, error);
+    }
+    // What of `bytes` is left after one write_now() (all of them on a TLS leg, whose bytes go
+    // through the stream); `error` is set only when the leg is gone.
+    std::span<const std::byte> write_what_fits(std::span<const std::byte> bytes,
+                                               boost::system::error_code& error) {
+        if (m_tls || bytes.empty()) return bytes;
+        const auto sent = write_now(asio::buffer(bytes.data(), bytes.size()), error);
+        if (error == asio::error::would_block) error.clear();
+        return error ? std::span<const std::byte>{} : bytes.subspan(sent);
     }
 
     // Both directions down at the TCP level, without TLS close_notify: the AMQP Close exchange

@@ -249,13 +249,9 @@ std::optional<amqp::Error> Session::take(Direction direction, amqp::ByteView byt
 // The handshake's writes (six a connection). What a plain leg takes at once goes with one
 // send, without the reactor's round trip of an async write; the rest waits for the socket.
 awaitable<> send(Leg& socket, const amqp::Bytes& bytes) {
-    amqp::ByteView rest(bytes);
-    if (!rest.empty() && !socket.tls()) {
-        boost::system::error_code error;
-        const auto sent = socket.write_now(asio::buffer(rest.data(), rest.size()), error);
-        if (error && error != asio::error::would_block) throw boost::system::system_error(error);
-        rest = rest.subspan(error ? 0 : sent);
-    }
+    boost::system::error_code error;
+    const auto rest = socket.write_what_fits(bytes, error);
+    if (error) throw boost::system::system_error(error);  // as a failed async_write would
     if (!rest.empty()) {
         co_await asio::async_write(socket, asio::buffer(rest.data(), rest.size()), use_awaitable);
     }
@@ -327,11 +323,8 @@ awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code, std::st
 // rest is for write_to(). `error` is set when the leg is gone (would_block is not an error).
 amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes,
                          boost::system::error_code& error) {
-    auto& to = to_client ? s.m_client : s.m_broker;
-    if ((to_client ? s.m_writing_client : s.m_writing_broker) || to.tls()) return bytes;
-    const auto sent = to.write_now(asio::buffer(bytes.data(), bytes.size()), error);
-    if (error == asio::error::would_block) error.clear();
-    return error ? amqp::ByteView{} : bytes.subspan(sent);
+    if (to_client ? s.m_writing_client : s.m_writing_broker) return bytes;
+    return (to_client ? s.m_client : s.m_broker).write_what_fits(bytes, error);
 }
 
 awaitable<> pump(std::shared_ptr<Session> session, Direction direction) {

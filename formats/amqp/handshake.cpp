@@ -215,22 +215,19 @@ Result<Bytes> start_ok_frame_adding(ByteView payload, const FieldTable& added) {
     write_field_table(table, added);
     if (!table.ok()) return tl::unexpected(table.error());
     const auto added_size = entries.size() - 4;
-    const auto payload_size = payload.size() + added_size;
-    if (payload_size > std::numeric_limits<std::uint32_t>::max()) {
+    if (payload.size() + added_size > std::numeric_limits<std::uint32_t>::max()) {
         return tl::unexpected(Error{Errc::frame_too_large, payload.size(), 0});
     }
-    Bytes frame;
-    frame.reserve(payload_size + kFrameOverhead);
-    Writer w(frame);
-    w.u8(static_cast<std::uint8_t>(FrameType::method));
-    w.u16(0);
-    w.u32(static_cast<std::uint32_t>(payload_size));
+    Bytes spliced;
+    spliced.reserve(payload.size() + added_size);
+    Writer w(spliced);
     w.bytes(payload.first(4));
     w.u32(static_cast<std::uint32_t>(table_size + added_size));
     w.bytes(payload.subspan(8, table_size));
     w.bytes(ByteView(entries).subspan(4));
     w.bytes(payload.subspan(8 + std::size_t{table_size}));
-    w.u8(std::to_integer<std::uint8_t>(kFrameEnd));
+    Bytes frame;
+    encode_frame(FrameType::method, 0, spliced, frame);
     return frame;
 }
 

@@ -16,7 +16,6 @@ seconds=${3:-8}
 threads=${PROXY_THREADS:-2}
 lat_conns=${LAT_CONNS:-4}
 lat_rate=${LAT_RATE:-500}
-broker=0 # no broker: bench_cleanup's stop finds none
 sink=17651 haproxy_port=17652 amqpprox_port=17653
 source "$root/tests/bench/lib.sh"
 bench_setup latency
