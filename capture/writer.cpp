@@ -299,9 +299,12 @@ void CaptureWriter::run() {
             m_redacted.clear();
             dropped.clear();
         }
+        // Read before locking: a system call returns where the scheduler preempts, and a
+        // writer preempted holding m_mutex stalls every network thread that records.
+        const auto cpu_ns = thread_cpu_ns();
         {
             std::lock_guard lock(m_mutex);
-            m_stats.writer_cpu_ns = thread_cpu_ns();
+            m_stats.writer_cpu_ns = cpu_ns;
         }
         if (stopping) {
             std::lock_guard lock(m_mutex);

@@ -8,7 +8,7 @@
 # broker's and the proxy's threads waited to run (ms runnable but not running, from
 # schedstat: what a busy machine costs them), and the frames the capture wrote and dropped.
 # OTHER_AMQPPROX (another build, for a before/after) adds a third path: that binary with
-# full capture.
+# full capture, and the options in OTHER_ARGS if set (the same build with other options).
 #   tests/bench/capture_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS] [OTHER_AMQPPROX]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,7 +32,9 @@ start_amqpprox capture "$build/proxy/amqpprox" "${port[capture]}" "$broker" \
 pid[capture]=$started
 paths=(off capture)
 if [[ -n $other ]]; then
-  start_amqpprox other "$other" "${port[other]}" "$broker" --capture "$tmp/other.amqpcap" --bodies all
+  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
+  start_amqpprox other "$other" "${port[other]}" "$broker" --capture "$tmp/other.amqpcap" --bodies all \
+    ${OTHER_ARGS:-}
   pid[other]=$started
   paths+=(other)
 fi
@@ -57,7 +59,7 @@ captured_frames() {
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
-echo "workload: $messages messages of $body B, publish (no confirms) then consume (prefetch 1000, ack every 100); start $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "workload: $messages messages of $body B, publish (no confirms) then consume (prefetch 1000, ack every 100); ${other:+other = $other ${OTHER_ARGS:-}; }start $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %-11s %s\n' round path "pub msg/s" "con msg/s" \
   "network u/s" "writer u/s" "ckpt u/s" broker "machine u/s/idle" "wait ms b/p" "frames written/dropped"
 for round in $(seq "$rounds"); do
