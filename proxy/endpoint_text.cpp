@@ -26,4 +26,9 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
     return text;
 }
 
+std::string endpoint_text_or(const boost::asio::ip::tcp::endpoint& endpoint, const char* unknown) {
+    return endpoint == boost::asio::ip::tcp::endpoint() ? std::string(unknown)
+                                                        : endpoint_text(endpoint);
+}
+
 }  // namespace amqpprox::proxy

@@ -118,18 +118,10 @@ public:
     bool established() const { return m_open; }
 
 private:
-    friend awaitable<> run_session(std::shared_ptr<Session> session);
-    friend awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session);
-    friend awaitable<> pump(std::shared_ptr<Session> session, capture::Direction direction);
-    friend awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
-                              std::string text);
-    friend awaitable<> graceful_close(std::shared_ptr<Session> session);
-    friend awaitable<> write_to(std::shared_ptr<Session> session, bool to_client,
-                                amqp::ByteView bytes);
-    friend amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes,
-                                    boost::system::error_code& error);
-    friend awaitable<std::string> egress_tls(std::shared_ptr<Session> session,
-                                             BackendCandidate candidate);
+    // The session's two stages work on its state directly: session_setup.cpp until the
+    // handshakes are done, pass_through.cpp after.
+    friend struct SessionSetup;
+    friend struct PassThrough;
 
     void close_sockets();
     // Records a frame, then observe()s it.

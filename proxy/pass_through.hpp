@@ -1,0 +1,39 @@
+// An established session's two pumps, and every write the proxy makes into a session of its
+// own accord (a Close): those wait for the pass-through's write in progress, so they never
+// land inside a frame passing through.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "session.hpp"
+
+namespace amqpprox::proxy {
+
+// A busy leg's reads: HAProxy's buffer size. 8 and 64 KiB both measured slower
+// (docs/BENCHMARKS.md, "100 B pass-through at one thread").
+inline constexpr std::size_t kReadSize = 16 * 1024;
+
+struct PassThrough {
+    // Moves bytes from one side to the other, checking and counting their frames (and
+    // recording them for the captures), until either side ends; then closes both.
+    static awaitable<> pump(std::shared_ptr<Session> session, capture::Direction direction);
+    // Writes `bytes` to one side once no other write to it is in progress.
+    static awaitable<> write_to(std::shared_ptr<Session> session, bool to_client,
+                                amqp::ByteView bytes);
+    // DISCONNECT_GRACEFUL: Connection.Close 200 to the client; its Close-Ok becomes the
+    // broker's Close, and frames are discarded meanwhile.
+    static awaitable<> graceful_close(std::shared_ptr<Session> session);
+    // Tells the client why the proxy closes it (Connection.Close `code`, `text`), and
+    // records that.
+    static awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
+                              std::string text);
+
+private:
+    static amqp::ByteView write_now(Session& s, bool to_client, amqp::ByteView bytes,
+                                    boost::system::error_code& error);
+};
+
+}  // namespace amqpprox::proxy
