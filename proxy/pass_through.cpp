@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <vector>
 
 #include <boost/asio/redirect_error.hpp>
 
@@ -10,6 +11,36 @@
 namespace amqpprox::proxy {
 
 using capture::Direction;
+
+namespace {
+
+using ReadBuffer = std::unique_ptr<std::byte[]>;
+
+// A plain leg's read buffers, kept on their network thread for the next burst: a busy leg
+// gives its buffer back each time it drains its socket, and takes one again without a
+// malloc (or, for a heap that shrank, page faults) each time.
+constexpr std::size_t kSpareBuffers = 8;  // per network thread: 512 KiB at most
+
+std::vector<ReadBuffer>& spare_buffers() {
+    thread_local std::vector<ReadBuffer> spare;
+    return spare;
+}
+
+ReadBuffer take_read_buffer() {
+    auto& spare = spare_buffers();
+    if (spare.empty()) return std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+    auto buffer = std::move(spare.back());
+    spare.pop_back();
+    return buffer;
+}
+
+void give_back(ReadBuffer& buffer) {
+    if (auto& spare = spare_buffers(); spare.size() < kSpareBuffers)
+        spare.push_back(std::move(buffer));
+    buffer.reset();
+}
+
+}  // namespace
 
 awaitable<> PassThrough::write_to(std::shared_ptr<Session> session, bool to_client,
                                   amqp::ByteView bytes) {
@@ -91,8 +122,9 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
     // may hold decrypted bytes the socket no longer shows. Waiting with async_wait instead
     // would cost an epoll_ctl per wait: Asio re-arms the socket for every such wait.
     std::array<std::byte, 512> idle_buffer;
-    std::unique_ptr<std::byte[]> buffer;
-    if (from.tls()) buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+    ReadBuffer buffer;
+    const std::size_t size = from.tls() ? kTlsReadSize : kReadSize;
+    if (from.tls()) buffer = std::make_unique_for_overwrite<std::byte[]>(size);
     // While bytes keep coming a plain leg is read with read_now(), as HAProxy does: no trip
     // through the reactor per read. Every kReadsInARow-th read goes through it all the same,
     // so that a busy session lets the others on its thread have their turn.
@@ -108,17 +140,16 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
                 n = co_await from.async_read_some(asio::buffer(idle_buffer),
                                                   asio::redirect_error(use_awaitable, read_error));
                 in_a_row = 0;
-                if (n == idle_buffer.size())
-                    buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
+                if (n == idle_buffer.size()) buffer = take_read_buffer();
             } else if (!from.tls() && ++in_a_row < kReadsInARow) {
-                n = from.read_now(asio::buffer(data, kReadSize), read_error);
+                n = from.read_now(asio::buffer(data, size), read_error);
                 if (read_error == asio::error::would_block) {
-                    buffer.reset();
+                    give_back(buffer);
                     continue;
                 }
             } else {
                 in_a_row = 0;
-                n = co_await from.async_read_some(asio::buffer(data, kReadSize),
+                n = co_await from.async_read_some(asio::buffer(data, size),
                                                   asio::redirect_error(use_awaitable, read_error));
             }
             if (read_error) {
@@ -173,7 +204,7 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
             if (!rest.empty()) co_await write_to(session, !from_client, rest);
             // A short read drained the socket: wait with the small read again (another recv
             // now would only find nothing).
-            if (!from.tls() && data == buffer.get() && n < kReadSize) buffer.reset();
+            if (!from.tls() && data == buffer.get() && n < size) give_back(buffer);
             // LIMIT DATA_RATE: the next read from the client waits for its share.
             if (from_client && s.m_limits) co_await pace(s.m_limits, n);
         }

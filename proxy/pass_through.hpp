@@ -12,9 +12,12 @@
 
 namespace amqpprox::proxy {
 
-// A busy leg's reads: HAProxy's buffer size. 8 and 64 KiB both measured slower
-// (docs/BENCHMARKS.md, "100 B pass-through at one thread").
-inline constexpr std::size_t kReadSize = 16 * 1024;
+// A busy plain leg's reads: fewer system calls per byte than HAProxy's 16 KiB buffers
+// (docs/BENCHMARKS.md, "The read size again").
+inline constexpr std::size_t kReadSize = 64 * 1024;
+// A TLS leg's, held for the session's life: OpenSSL hands over one record (16 KiB at most)
+// per read.
+inline constexpr std::size_t kTlsReadSize = 16 * 1024;
 
 struct PassThrough {
     // Moves bytes from one side to the other, checking and counting their frames (and

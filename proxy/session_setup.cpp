@@ -15,6 +15,8 @@ using amqp::HandshakeStep;
 using capture::Direction;
 using Next = HandshakeStep::Next;
 
+constexpr std::size_t kHandshakeReadSize = 16 * 1024;
+
 // The next complete frame from `socket`, reading as needed; views are valid until the next
 // read. Throws on socket errors (end of stream included).
 awaitable<amqp::Result<amqp::FrameView>> read_frame(Leg& socket, amqp::FrameSplitter& splitter) {
@@ -23,9 +25,9 @@ awaitable<amqp::Result<amqp::FrameView>> read_frame(Leg& socket, amqp::FrameSpli
         auto frame = splitter.next();
         if (!frame) co_return tl::unexpected(frame.error());
         if (*frame) co_return **frame;
-        if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(kReadSize);
-        const auto n =
-            co_await socket.async_read_some(asio::buffer(buffer.get(), kReadSize), use_awaitable);
+        if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(kHandshakeReadSize);
+        const auto n = co_await socket.async_read_some(
+            asio::buffer(buffer.get(), kHandshakeReadSize), use_awaitable);
         splitter.feed(amqp::ByteView(buffer.get(), n));
     }
 }
