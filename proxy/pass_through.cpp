@@ -90,7 +90,6 @@ awaitable<> PassThrough::graceful_close(std::shared_ptr<Session> session) {
     });
 }
 
-// Tells the client why the proxy closes, records it, and lets the destructor do the rest.
 awaitable<> PassThrough::refuse(std::shared_ptr<Session> session, std::uint16_t code,
                                 std::string text) {
     auto& s = *session;
@@ -102,6 +101,7 @@ awaitable<> PassThrough::refuse(std::shared_ptr<Session> session, std::uint16_t 
         s.m_closed_by = capture::ClosedBy::proxy;
     }
     co_await write_to(session, true, close);
+    s.close_sockets();
 }
 
 // What of `bytes` a plain leg takes at once when no other write to it is in progress; the

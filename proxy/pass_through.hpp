@@ -29,8 +29,8 @@ struct PassThrough {
     // DISCONNECT_GRACEFUL: Connection.Close 200 to the client; its Close-Ok becomes the
     // broker's Close, and frames are discarded meanwhile.
     static awaitable<> graceful_close(std::shared_ptr<Session> session);
-    // Tells the client why the proxy closes it (Connection.Close `code`, `text`), and
-    // records that.
+    // Ends the session for a reason of the proxy's: Connection.Close `code` `text` to the
+    // client (recorded, logged), then both sides closed.
     static awaitable<> refuse(std::shared_ptr<Session> session, std::uint16_t code,
                               std::string text);
 

@@ -78,7 +78,6 @@ awaitable<> SessionSetup::run(std::shared_ptr<Session> session) {
         auto candidates = s.m_environment.route(s.m_vhost);
         if (!candidates) {
             co_await PassThrough::refuse(session, amqp::reply::resource_error, candidates.error());
-            s.close_sockets();
             co_return;
         }
         const auto connected = co_await connect_backend(session, *candidates);
@@ -86,7 +85,6 @@ awaitable<> SessionSetup::run(std::shared_ptr<Session> session) {
             co_await PassThrough::refuse(session, amqp::reply::resource_error,
                                          "RESOURCE_ERROR - no backend reachable for vhost '" +
                                              s.m_vhost + "':" + connected.error());
-            s.close_sockets();
             co_return;
         }
 
@@ -185,7 +183,6 @@ awaitable<bool> SessionSetup::admit(std::shared_ptr<Session> session) {
     if (!admitted) {
         s.m_limited = true;
         co_await PassThrough::refuse(session, amqp::reply::not_allowed, admitted.error());
-        s.close_sockets();
         co_return false;
     }
     s.m_limits = std::move(*admitted);
@@ -385,7 +382,6 @@ awaitable<bool> SessionSetup::broker_handshake(std::shared_ptr<Session> session,
                                      "RESOURCE_ERROR - backend " + chosen->name + " (" +
                                          broker_address +
                                          ") failed during the AMQP handshake: " + dropped);
-        s.close_sockets();
         co_return false;
     }
     if (step.next == Next::close) {
@@ -396,11 +392,11 @@ awaitable<bool> SessionSetup::broker_handshake(std::shared_ptr<Session> session,
             s.record_output(close);
             s.m_closed_by = capture::ClosedBy::broker;
             co_await send(s.m_client, close);
+            s.close_sockets();
         } else {
             co_await PassThrough::refuse(session, amqp::reply::connection_forced,
                                          "CONNECTION_FORCED - " + step.close_text);
         }
-        s.close_sockets();
         co_return false;
     }
     s.record_output(client.open_ok_frame());

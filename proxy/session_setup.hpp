@@ -27,7 +27,7 @@ private:
     };
 
     // Each phase is false (or an error) when the session ended in it; it has then closed
-    // the sockets or told the client why.
+    // the sockets, after telling the client why where there was a client to tell.
     static awaitable<bool> accept_proxy_header(std::shared_ptr<Session> session);
     static awaitable<bool> accept_tls(std::shared_ptr<Session> session);
     static awaitable<bool> serve_handshake(std::shared_ptr<Session> session,
