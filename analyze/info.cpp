@@ -50,6 +50,12 @@ void print_text(const CaptureReader& reader, const Described& file, std::ostream
     out << '\n';
     out << "frames:     " << totals.frames << " (" << totals.wire_bytes << " bytes on the wire, "
         << totals.stored_bytes << " payload bytes stored)\n";
+    if (totals.spooled_frames > 0) {
+        out << "spooled:    " << totals.spooled_frames
+            << " frames not yet rows (a running proxy writes them once traffic is quiet; "
+               "after a crash: amqp-analyze recover "
+            << file.path << ")\n";
+    }
     out << "time span:  ";
     if (totals.first_ns) {
         out << text::format_utc_ns(*totals.first_ns) << " .. "
@@ -110,6 +116,7 @@ void print_json(const CaptureReader& reader, const Described& file, std::ostream
     json.key("frames").value(totals.frames);
     json.key("wire_bytes").value(totals.wire_bytes);
     json.key("stored_bytes").value(totals.stored_bytes);
+    json.key("spooled_frames").value(totals.spooled_frames);
     json.key("first_ns");
     totals.first_ns ? json.value(*totals.first_ns) : json.null();
     json.key("last_ns");

@@ -96,6 +96,14 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
             auto [it, added] =
                 series_of.emplace(series_name, static_cast<std::uint32_t>(set.m_series.size()));
             if (added) set.m_series.push_back(series_name);
+            if (const auto spooled = reader->spooled_frames(); spooled > 0) {
+                set.m_warnings.push_back(
+                    path + ": " + std::to_string(spooled) +
+                    " frames are still in the writer's spool and not read here (a running proxy "
+                    "writes them as rows once traffic is quiet; after a crash: amqp-analyze "
+                    "recover " +
+                    path + ")");
+            }
             set.m_files.push_back(File{path, it->second, std::move(*reader)});
         }
     }

@@ -14,6 +14,7 @@
 #include "analyze/pcap_export.hpp"
 #include "analyze/pcap_import.hpp"
 #include "analyze/pcap_trace.hpp"
+#include "analyze/recover.hpp"
 #include "analyze/report.hpp"
 #include "analyze/selection_options.hpp"
 #include "analyze/session_list.hpp"
@@ -117,6 +118,12 @@ int main(int argc, char** argv) {
                      "In pcaps, also take connections on this TCP port as AMQP when no protocol "
                      "header is seen (5672 and 5671 always are)")
         ->type_name("PORT");
+
+    std::vector<std::string> recover_paths;
+    auto* recover_cmd = app.add_subcommand(
+        "recover",
+        "Write the frames a killed proxy left in a capture's spool as rows (captures only)");
+    recover_cmd->add_option("FILE", recover_paths, "Capture files")->required();
 
     ImportOptions import;
     auto* import_cmd = app.add_subcommand(
@@ -229,7 +236,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty()) {
         std::cerr << app.help()
                   << "amqp-analyze: a command is required (decode, info, import, export, sessions, "
-                     "trace, stats, follow, report)\n";
+                     "trace, stats, follow, report, recover)\n";
         return kExitBadInput;
     }
     if (info_cmd->parsed()) {
@@ -240,6 +247,7 @@ int main(int argc, char** argv) {
         }
         return status;
     }
+    if (recover_cmd->parsed()) return recover_captures(recover_paths, std::cout, std::cerr);
     if (decode_cmd->parsed()) {
         if (path == "-") return decode_stream(std::cin, std::cout, std::cerr, decode);
         std::ifstream file(path, std::ios::binary);

@@ -63,6 +63,34 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
     }
     m_db = std::make_unique<Database>(path, Database::Mode::read_write_create);
     m_db->exec(("PRAGMA page_size = " + std::to_string(kPageBytes)).c_str());
+    open_database(durability);
+    create_schema(*m_db, meta);
+    m_lock = WriterLock::try_lock(path);
+    prepare_statements(checkpoint_priority);
+}
+
+FileStore::FileStore(const std::string& path, Reopen) : m_path(path) {
+    if (!std::filesystem::exists(path)) throw SqliteError(path + ": no such capture file");
+    m_lock = WriterLock::try_lock(path);
+    if (!m_lock) {
+        throw SqliteError(path + ": a running amqpprox is writing this capture (it turns its " +
+                          "spool into rows itself)");
+    }
+    m_db = std::make_unique<Database>(path, Database::Mode::read_write_create);
+    open_database(Durability::live);
+    // Ids go on from the file's last frame and chunk, as if this writer had written them.
+    auto last = m_db->prepare(
+        "SELECT (SELECT coalesce(max(id), 0) FROM frames), "
+        "(SELECT coalesce(max(id), 0) FROM chunks)");
+    if (last.step()) {
+        m_next_frame = last.integer(0) + 1;
+        m_next_chunk = last.integer(1) + 1;
+    }
+    prepare_statements(ThreadPriority::normal);
+}
+
+void FileStore::open_database(Durability durability) {
+    m_durability = durability;
     if (durability == Durability::live) {
         // WAL: readers (amqp-analyze trace --follow) see committed batches while we write;
         // synchronous=NORMAL: a killed process loses nothing committed, only a power cut
@@ -78,9 +106,11 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
     }
     m_db->exec("PRAGMA cache_size = -65536");
     m_db->exec("PRAGMA temp_store = MEMORY");
-    create_schema(*m_db, meta);
-    if (durability == Durability::live) {
-        m_checkpointer = std::make_unique<Checkpointer>(*m_db, path, kBackgroundCheckpointPages,
+}
+
+void FileStore::prepare_statements(ThreadPriority checkpoint_priority) {
+    if (m_durability == Durability::live) {
+        m_checkpointer = std::make_unique<Checkpointer>(*m_db, m_path, kBackgroundCheckpointPages,
                                                         kRestartLogPages, checkpoint_priority);
     }
     m_insert_frame = m_db->prepare(insert_frames_sql(1));
@@ -108,6 +138,9 @@ FileStore::FileStore(const std::string& path, const CaptureMeta& meta, Durabilit
         "close_code = excluded.close_code, close_text = excluded.close_text, "
         "closed_by = excluded.closed_by, frames = excluded.frames, bytes = excluded.bytes, "
         "frames_lost = excluded.frames_lost");
+    m_insert_spool = m_db->prepare("INSERT INTO spool(frames, batch) VALUES (?, ?)");
+    m_oldest_spooled = m_db->prepare("SELECT id, batch FROM spool ORDER BY id LIMIT 1");
+    m_delete_spooled = m_db->prepare("DELETE FROM spool WHERE id = ?");
 }
 
 FileStore::~FileStore() {
@@ -230,6 +263,26 @@ void FileStore::upsert(const SessionRow& row) {
     s.run();
 }
 
+void FileStore::spool(amqp::ByteView batch, std::uint64_t frames) {
+    begin();
+    m_insert_spool->bind(1, static_cast<std::int64_t>(frames)).bind(2, batch).run();
+    commit();
+}
+
+bool FileStore::read_oldest_spooled(
+    const std::function<void(std::int64_t id, amqp::ByteView)>& read) {
+    auto& s = *m_oldest_spooled;
+    s.reset();
+    if (!s.step()) return false;
+    read(s.integer(0), s.blob(1));
+    s.reset();
+    return true;
+}
+
+void FileStore::unspool(std::int64_t id) {
+    m_delete_spooled->bind(1, id).run();
+}
+
 std::uint64_t FileStore::size_bytes() const {
     std::error_code ec;
     std::uint64_t total = std::filesystem::file_size(m_path, ec);
@@ -250,6 +303,9 @@ void FileStore::close() {
     m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
+    m_insert_spool.reset();
+    m_oldest_spooled.reset();
+    m_delete_spooled.reset();
     m_checkpointer.reset();
     // A finished capture is one self-contained file in rollback mode: readers then create no
     // -wal and -shm files beside it, and can read it in a directory they cannot write. Leaving
@@ -262,6 +318,7 @@ void FileStore::close() {
         if (m_durability == Durability::live) m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     m_db.reset();
+    m_lock.reset();
 }
 
 }  // namespace amqpprox::capture

@@ -3,6 +3,7 @@
 // thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "record.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "writer_lock.hpp"
 
 namespace amqpprox::capture {
 
@@ -24,6 +26,10 @@ public:
     FileStore(const std::string& path, const CaptureMeta& meta,
               Durability durability = Durability::live,
               ThreadPriority checkpoint_priority = ThreadPriority::normal);
+    // Opens a capture file that a writer left, to go on appending to it (recovering its
+    // spool). Throws SqliteError, also when a running writer still has the file.
+    struct Reopen {};
+    FileStore(const std::string& path, Reopen);
     ~FileStore();
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;
@@ -37,6 +43,14 @@ public:
     void insert(const Gap& gap);
     void upsert(const SessionRow& session);
 
+    // Keeps a batch whole (spool_codec.hpp), in a transaction of its own.
+    void spool(amqp::ByteView batch, std::uint64_t frames);
+    // Calls `read` with the oldest spooled batch and its id (the view is valid during the
+    // call only); false when the spool is empty.
+    bool read_oldest_spooled(const std::function<void(std::int64_t id, amqp::ByteView)>& read);
+    // Deletes a spooled batch: inside the transaction that writes its rows.
+    void unspool(std::int64_t id);
+
     // Bytes on disk (database and write-ahead log).
     std::uint64_t size_bytes() const;
     const std::string& path() const { return m_path; }
@@ -45,12 +59,15 @@ public:
     void close();
 
 private:
+    void open_database(Durability durability);
+    void prepare_statements(ThreadPriority checkpoint_priority);
     void insert_rows(std::size_t first, std::size_t count);
     void end_chunk();
 
     std::string m_path;
     Durability m_durability;
     std::unique_ptr<Database> m_db;
+    std::optional<WriterLock> m_lock;          // held while the file is open for writing
     std::optional<Statement> m_insert_frame;   // one row
     std::optional<Statement> m_insert_frames;  // kRowsPerInsert rows
     std::optional<Statement> m_insert_chunk;
@@ -65,6 +82,9 @@ private:
     ChunkIndex m_keys;
     std::optional<Statement> m_insert_gap;
     std::optional<Statement> m_upsert_session;
+    std::optional<Statement> m_insert_spool;
+    std::optional<Statement> m_oldest_spooled;
+    std::optional<Statement> m_delete_spooled;
     std::unique_ptr<Checkpointer> m_checkpointer;  // live files: copies the log into the file
 };
 

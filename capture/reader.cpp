@@ -187,7 +187,17 @@ CaptureTotals CaptureReader::totals() const {
     gaps.step();
     t.gaps = static_cast<std::uint64_t>(gaps.integer(0));
     t.frames_lost = static_cast<std::uint64_t>(gaps.integer(1));
+    t.spooled_frames = spooled_frames();
     return t;
+}
+
+std::uint64_t CaptureReader::spooled_frames() const {
+    // Files before format 2.2 have no spool.
+    auto has = m_db->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spool'");
+    if (!has.step()) return 0;
+    auto spool = m_db->prepare("SELECT coalesce(sum(frames), 0) FROM spool");
+    spool.step();
+    return static_cast<std::uint64_t>(spool.integer(0));
 }
 
 void CaptureReader::for_each(const RecordFilter& filter, RecordOrder order,

@@ -53,6 +53,10 @@ struct CaptureTotals {
     std::optional<std::int64_t> last_ns;
     std::uint64_t gaps = 0;
     std::uint64_t frames_lost = 0;
+    // Frames the writer kept whole in its spool, not yet rows (none of the counts above
+    // include them): a running proxy turns them into rows once traffic is quiet, a killed
+    // one left them for `amqp-analyze recover`.
+    std::uint64_t spooled_frames = 0;
 };
 
 class FrameQuery;
@@ -93,6 +97,8 @@ public:
     std::vector<SessionRow> sessions(const RecordFilter& filter = {}) const;
     std::vector<Gap> gaps() const;
     CaptureTotals totals() const;
+    // Frames in the spool, not yet rows (CaptureTotals::spooled_frames), cheaply.
+    std::uint64_t spooled_frames() const;
 
     // Calls `visit` for each matching record in `order`; stops early when it returns false.
     void for_each(const RecordFilter& filter, RecordOrder order,

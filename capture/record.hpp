@@ -52,6 +52,8 @@ struct SessionStart {
     std::string backend;          // backend name
     bool client_tls = false;
     bool backend_tls = false;
+
+    bool operator==(const SessionStart&) const = default;
 };
 
 // Who closed a session, when it ended.
@@ -85,6 +87,8 @@ struct Gap {
     std::uint64_t frames = 0;  // frames not recorded (0 when unknown)
     std::uint64_t bytes = 0;   // bytes not recorded (0 when unknown)
     GapReason reason{};
+
+    bool operator==(const Gap&) const = default;
 };
 
 }  // namespace amqpprox::capture

@@ -10,10 +10,9 @@
 #include <pthread.h>
 
 #include "file_store.hpp"
-#include "formats/amqp/methods.hpp"
-#include "frame_facts.hpp"
 #include "method_keys.hpp"
 #include "rotation_name.hpp"
+#include "spool_codec.hpp"
 
 namespace amqpprox::capture {
 namespace {
@@ -47,7 +46,11 @@ CaptureWriter::CaptureWriter(std::string path, WriterOptions options)
     : m_path(std::move(path)),
       m_options(std::move(options)),
       m_wake_frames(std::clamp<std::size_t>(m_options.queue_capacity / 4, 1, kWakeFrames)),
-      m_wake_bytes(std::clamp<std::size_t>(m_options.queue_bytes / 4, 1, kWakeBytes)) {
+      m_wake_bytes(std::clamp<std::size_t>(m_options.queue_bytes / 4, 1, kWakeBytes)),
+      m_rows(m_options.redact_credentials),
+      m_spool_limit(m_options.durability == Durability::live && m_options.spool_age.count() > 0
+                        ? m_options.spool_bytes
+                        : 0) {
     open_next_file();  // on the caller's thread, so a bad path is the caller's error
     m_thread = std::thread([this] { run(); });
 }
@@ -75,19 +78,13 @@ void CaptureWriter::open_next_file() {
     m_store = std::move(store);
     m_file_opened_ns = meta.created_ns;
     // Each file stands alone: sessions still open continue in it with their own row.
-    m_store->begin();
-    for (auto& [id, open] : m_sessions) {
-        auto& row = open.row;
-        row.frames = row.bytes = row.frames_lost = 0;
-        m_store->upsert(row);
-    }
-    m_store->commit();
+    m_rows.start_file(*m_store);
     std::lock_guard lock(m_mutex);
     m_files.push_back(m_store->path());
     m_stats.files = m_files.size();
 }
 
-void CaptureWriter::push(Event event) {
+void CaptureWriter::push(BatchEvent event) {
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping) return;
@@ -104,7 +101,7 @@ void CaptureWriter::start_session(const SessionStart& start) {
 
 void CaptureWriter::set_backend(SessionId session, std::string backend, std::string address,
                                 bool tls) {
-    push(Backend{session, std::move(backend), std::move(address), tls});
+    push(BackendChosen{session, std::move(backend), std::move(address), tls});
 }
 
 void CaptureWriter::end_session(SessionId session, std::int64_t end_ns, ClosedBy who) {
@@ -112,7 +109,7 @@ void CaptureWriter::end_session(SessionId session, std::int64_t end_ns, ClosedBy
         std::lock_guard lock(m_mutex);
         m_next_seq.erase(session);
     }
-    push(End{session, end_ns == 0 ? now_ns() : end_ns, who});
+    push(SessionEnd{session, end_ns == 0 ? now_ns() : end_ns, who});
 }
 
 void CaptureWriter::record_gap(const Gap& gap) {
@@ -213,24 +210,13 @@ void CaptureWriter::enqueue(FrameRow row, amqp::ByteView stored) {
     m_pending.frames.push_back(row);
 }
 
-void CaptureWriter::Queue::clear() {
-    // A burst's capacity is kept while batches stay big, given back once they are small.
-    constexpr std::size_t kKeptFrames = 16384;
-    if (frames.capacity() > kKeptFrames && frames.size() < frames.capacity() / 8) {
-        std::vector<FrameRow>().swap(frames);
-    }
-    frames.clear();
-    events.clear();
-    bytes.clear();
-}
-
 void CaptureWriter::flush() {
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping || !m_thread.joinable()) return;
-        m_pending.events.emplace_back(m_pending.frames.size(), Flush{done});
+        m_pending.events.emplace_back(m_pending.frames.size(), FlushRequest{done});
     }
     m_work.notify_one();
     future.wait();
@@ -266,39 +252,34 @@ std::vector<std::string> CaptureWriter::files() const {
 void CaptureWriter::run() {
     pthread_setname_np(pthread_self(), "capture-writer");
     apply_thread_priority(m_options.priority);  // a thread left at normal still writes
-    Queue batch;
-    std::map<SessionId, Dropped> dropped;
+    Batch batch;
     while (true) {
         bool stopping = false;
+        Traffic traffic = Traffic::quiet;
         {
             std::unique_lock lock(m_mutex);
-            m_work.wait_for(lock, m_options.flush_interval, [this] {
-                return m_pending_frames >= m_wake_frames || m_pending_bytes >= m_wake_bytes ||
-                       !m_pending.events.empty() || m_stopping;
+            const bool woken = m_work.wait_for(lock, m_options.flush_interval, [this] {
+                return queue_busy() || !m_pending.events.empty() || m_stopping;
             });
+            traffic = queue_busy() ? Traffic::busy : woken ? Traffic::some : Traffic::quiet;
             std::swap(batch, m_pending);
-            dropped.swap(m_dropped);
             m_pending_frames = 0;
             m_pending_bytes = 0;
             stopping = m_stopping;
         }
         m_space.notify_all();
-        if (!batch.empty() || !dropped.empty()) {
-            try {
-                write_batch(batch, dropped);
-            } catch (const std::exception& e) {
-                std::lock_guard lock(m_mutex);
-                m_failed = true;
-                if (m_stats.error.empty()) m_stats.error = e.what();  // the first says why
-                m_stats.frames_dropped += batch.frames.size();
-            }
-            for (auto& [before, event] : batch.events) {
-                if (auto* flush = std::get_if<Flush>(&event)) flush->done->set_value();
-            }
-            batch.clear();
-            m_redacted.clear();
-            dropped.clear();
+        try {
+            if (!m_failed) store(batch, traffic, stopping);
+        } catch (const std::exception& e) {
+            std::lock_guard lock(m_mutex);
+            m_failed = true;
+            if (m_stats.error.empty()) m_stats.error = e.what();  // the first says why
+            m_stats.frames_dropped += batch.frames.size();
         }
+        for (auto& [before, event] : batch.events) {
+            if (auto* flush = std::get_if<FlushRequest>(&event)) flush->done->set_value();
+        }
+        batch.clear();
         // Read before locking: a system call returns where the scheduler preempts, and a
         // writer preempted holding m_mutex stalls every network thread that records.
         const auto cpu_ns = thread_cpu_ns();
@@ -322,134 +303,31 @@ void CaptureWriter::run() {
     }
 }
 
-// With m_mutex held.
-void CaptureWriter::count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes) {
-    auto& d = m_dropped[session];
-    if (d.frames == 0) d.first_ts_ns = ts_ns;
-    ++d.frames;
-    d.bytes += wire_bytes;
-    ++m_stats.frames_dropped;
+bool CaptureWriter::queue_busy() const {
+    return m_pending_frames >= m_wake_frames || m_pending_bytes >= m_wake_bytes;
 }
 
-CaptureWriter::OpenSession& CaptureWriter::session(SessionId id, bool& created) {
-    created = false;
-    if (m_last_session != nullptr && m_last_id == id) return *m_last_session;
-    auto [it, inserted] = m_sessions.try_emplace(id);
-    created = inserted;
-    m_last_id = id;
-    m_last_session = &it->second;
-    return it->second;
+void CaptureWriter::store(Batch& batch, Traffic traffic, bool stopping) {
+    // Someone waits for rows, or the proxy is going: no batch may stay spooled.
+    if (stopping || m_spool_limit == 0 || batch.has_flush()) {
+        unspool(false);
+        if (!batch.empty()) write_rows(batch);
+        return;
+    }
+    // Spooled batches become rows once a whole flush interval passed without the queue
+    // filling, until it fills again. Rows keep the order of the batches: while some stay
+    // spooled, a new batch joins them.
+    const bool spool_empty = traffic == Traffic::quiet ? unspool(true) : m_spooled.empty();
+    if (batch.empty()) return;
+    if (traffic == Traffic::busy || !spool_empty) {
+        spool(batch);
+    } else {
+        write_rows(batch);
+    }
 }
 
-CaptureWriter::OpenSession& CaptureWriter::session(SessionId id) {
-    bool created = false;
-    return session(id, created);
-}
-
-void CaptureWriter::mark_dirty(SessionId id, OpenSession& session) {
-    if (session.dirty) return;
-    session.dirty = true;
-    m_dirty.push_back(id);
-}
-
-// Connection-class methods reach the writer thread undecoded: it learns the session's facts
-// from them before redacting. Their redacted payloads live in m_redacted until the commit.
-void CaptureWriter::apply(FrameRow& row, OpenSession& open, bool created) {
-    auto& session = open.row;
-    if (created) {
-        // Frames of a session nobody announced (a pcap picked up mid-way): start it here.
-        session.start.id = row.session;
-        session.start.start_ns = row.ts_ns;
-    }
-    if (row.type == amqp::FrameType::method && row.method &&
-        (*row.method >> 16) == kConnectionClass) {
-        if (auto method = amqp::decode_method(row.payload)) {
-            learn_from_method(*method, row.direction, session);
-            if (m_options.redact_credentials) {
-                if (auto redacted = redacted_payload(*method)) {
-                    row.payload = m_redacted.emplace_back(std::move(*redacted));
-                }
-            }
-        }
-    }
-    ++session.frames;
-    session.bytes += wire_size(row.type, row.size);
-}
-
-void CaptureWriter::handle(Event& event) {
-    std::visit(
-        [&](auto& e) {
-            using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, SessionStart>) {
-                auto& open = session(e.id);
-                open.row.start = e;  // keeps what drops already counted
-                mark_dirty(e.id, open);
-            } else if constexpr (std::is_same_v<T, Backend>) {
-                auto& open = session(e.session);
-                auto& start = open.row.start;
-                start.id = e.session;
-                start.backend = e.name;
-                start.backend_address = e.address;
-                start.backend_tls = e.tls;
-                mark_dirty(e.session, open);
-            } else if constexpr (std::is_same_v<T, Gap>) {
-                m_store->insert(e);
-            } else if constexpr (std::is_same_v<T, End>) {
-                auto& row = session(e.session).row;
-                row.start.id = e.session;
-                row.end_ns = e.end_ns;
-                if (e.who != ClosedBy::unknown) row.closed_by = e.who;
-                m_store->upsert(row);
-                m_sessions.erase(e.session);
-                m_last_session = nullptr;
-            }
-        },
-        event);
-}
-
-void CaptureWriter::write_batch(Queue& batch, std::map<SessionId, Dropped>& dropped) {
-    std::uint64_t payload_bytes = 0;
-    for (const auto id : m_dirty) {  // left over when the last batch failed
-        if (auto it = m_sessions.find(id); it != m_sessions.end()) it->second.dirty = false;
-    }
-    m_dirty.clear();
-    m_last_session = nullptr;
-    m_store->begin();
-    // Drops first: they happened before this batch's events were queued (the queue was full),
-    // and an End in the batch writes the session's final row.
-    for (const auto& [id, d] : dropped) {
-        m_store->insert(
-            Gap{id, d.first_ts_ns, std::nullopt, d.frames, d.bytes, GapReason::writer_overflow});
-        bool created = false;
-        auto& open = session(id, created);
-        if (created) {
-            open.row.start.id = id;
-            open.row.start.start_ns = d.first_ts_ns;
-        }
-        open.row.frames_lost += d.frames;
-        mark_dirty(id, open);
-    }
-    auto event = batch.events.begin();
-    for (std::size_t i = 0; i < batch.frames.size(); ++i) {
-        for (; event != batch.events.end() && event->first <= i; ++event)
-            handle(event->second);
-        auto& row = batch.frames[i];
-        bool created = false;
-        auto& open = session(row.session, created);
-        apply(row, open, created);
-        mark_dirty(row.session, open);
-        m_store->append(row);
-        payload_bytes += row.payload.size();
-    }
-    for (; event != batch.events.end(); ++event)
-        handle(event->second);
-    for (const auto id : m_dirty) {
-        auto it = m_sessions.find(id);
-        if (it == m_sessions.end() || !it->second.dirty) continue;  // ended in the batch
-        m_store->upsert(it->second.row);
-        it->second.dirty = false;
-    }
-    m_store->commit();
+void CaptureWriter::write_rows(Batch& batch) {
+    const auto payload_bytes = m_rows.write(*m_store, batch);
     std::uint64_t committed = 0;
     {
         std::lock_guard lock(m_mutex);
@@ -461,6 +339,73 @@ void CaptureWriter::write_batch(Queue& batch, std::map<SessionId, Dropped>& drop
     if (m_options.on_commit) m_options.on_commit(committed);
 }
 
+void CaptureWriter::spool(Batch& batch) {
+    const auto now = std::chrono::steady_clock::now();
+    // The oldest batches become rows now when they have waited long enough, or to make room.
+    while (!m_spooled.empty() && (now - m_spooled.front().at >= m_options.spool_age ||
+                                  m_spooled_bytes + batch.payload_bytes() > m_spool_limit)) {
+        unspool_oldest();
+    }
+    if (m_spooled.empty() && batch.payload_bytes() > m_spool_limit) {
+        write_rows(batch);
+        return;
+    }
+    m_rows.redact(batch);
+    m_spool_buffer.clear();
+    encode_batch(batch, m_spool_buffer);
+    m_store->spool(m_spool_buffer, batch.frames.size());
+    m_spooled.push_back({batch.frames.size(), m_spool_buffer.size(), now});
+    m_spooled_bytes += m_spool_buffer.size();
+    std::uint64_t committed = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stats.frames_committed += batch.frames.size();
+        m_stats.frames_spooled += batch.frames.size();
+        ++m_stats.batches_spooled;
+        m_stats.payload_bytes_committed += batch.payload_bytes();
+        ++m_stats.commits;
+        committed = m_stats.frames_committed;
+    }
+    if (m_options.on_commit) m_options.on_commit(committed);
+    // A large spool buffer is not kept through quiet times.
+    if (m_spool_buffer.capacity() > (std::size_t{16} << 20)) amqp::Bytes().swap(m_spool_buffer);
+}
+
+bool CaptureWriter::unspool(bool until_busy) {
+    while (!m_spooled.empty()) {
+        if (until_busy && queue_busy()) return false;
+        unspool_oldest();
+    }
+    return true;
+}
+
+void CaptureWriter::unspool_oldest() {
+    std::int64_t id = 0;
+    std::string error;
+    const bool found = m_store->read_oldest_spooled([&](std::int64_t row, amqp::ByteView blob) {
+        id = row;
+        if (auto decoded = decode_batch(blob, m_unspooled); !decoded) error = decoded.error();
+    });
+    if (!found) throw SqliteError(m_store->path() + ": the spool is shorter than written");
+    if (!error.empty()) throw SqliteError(m_store->path() + ": " + error);
+    m_rows.write(*m_store, m_unspooled, [&] { m_store->unspool(id); });
+    const auto frames = m_spooled.front().frames;
+    m_spooled_bytes -= m_spooled.front().bytes;
+    m_spooled.pop_front();
+    m_unspooled.clear();
+    std::lock_guard lock(m_mutex);
+    m_stats.frames_spooled -= frames;
+}
+
+// With m_mutex held.
+void CaptureWriter::count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes) {
+    auto& d = m_pending.dropped[session];
+    if (d.frames == 0) d.first_ts_ns = ts_ns;
+    ++d.frames;
+    d.bytes += wire_bytes;
+    ++m_stats.frames_dropped;
+}
+
 void CaptureWriter::rotate_if_due() {
     const auto& rotation = m_options.rotation;
     if (!rotation.enabled()) return;
@@ -469,7 +414,9 @@ void CaptureWriter::rotate_if_due() {
         rotation.max_age.count() != 0 &&
         now_ns() - m_file_opened_ns >=
             std::chrono::duration_cast<std::chrono::nanoseconds>(rotation.max_age).count();
-    if (too_big || too_old) open_next_file();
+    if (!too_big && !too_old) return;
+    unspool(false);  // a file ends with its spool empty
+    open_next_file();
 }
 
 }  // namespace amqpprox::capture

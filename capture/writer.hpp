@@ -1,26 +1,26 @@
 // The capture writer: network threads hand it sessions and frames without waiting; one
-// background thread inserts them in batched transactions. The callers copy each frame once,
-// into the queue's arena, and read the indexed arguments of method frames in place; the
-// thread decodes only Connection methods (redaction, session facts). When the thread falls
-// behind, frames are dropped and the gap is recorded (or, with OverflowPolicy::block, the
+// background thread inserts them in batched transactions, or, while traffic is heavy, spools
+// the batches whole and inserts their rows once it is quiet (WriterOptions::spool_age). The callers
+// copy each frame once, into the queue's arena, and read the indexed arguments of method frames in
+// place; the thread decodes only Connection methods (redaction, session facts). When the thread
+// falls behind, frames are dropped and the gap is recorded (or, with OverflowPolicy::block, the
 // caller waits).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <future>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <variant>
 #include <vector>
 
-#include "byte_arena.hpp"
+#include "batch.hpp"
+#include "batch_rows.hpp"
 #include "formats/amqp/bytes.hpp"
 #include "formats/amqp/frame.hpp"
 #include "frame_row.hpp"
@@ -34,7 +34,9 @@ class FileStore;
 struct WriterStats {
     std::uint64_t frames_submitted = 0;
     std::uint64_t frames_dropped = 0;
-    std::uint64_t frames_committed = 0;
+    std::uint64_t frames_committed = 0;  // in the file: as rows, or still spooled
+    std::uint64_t frames_spooled = 0;    // of those, spooled and not yet rows
+    std::uint64_t batches_spooled = 0;   // batches ever spooled
     std::uint64_t payload_bytes_committed = 0;
     std::uint64_t commits = 0;
     std::uint64_t files = 0;
@@ -61,7 +63,7 @@ public:
     // What a source knows it could not record (a pcap's missing bytes), as a gap row.
     void record_gap(const Gap& gap);
 
-    // Blocks until everything submitted so far is committed.
+    // Blocks until everything submitted so far is committed as rows (the spool emptied).
     void flush();
     // Flushes, stops the thread and closes the file; idempotent.
     void close();
@@ -70,56 +72,33 @@ public:
     std::vector<std::string> files() const;
 
 private:
-    struct Backend {
-        SessionId session;
-        std::string name;
-        std::string address;
-        bool tls;
-    };
-    struct End {
-        SessionId session;
-        std::int64_t end_ns;
-        ClosedBy who;
-    };
-    struct Flush {
-        std::shared_ptr<std::promise<void>> done;
-    };
-    using Event = std::variant<SessionStart, Backend, End, Flush, Gap>;
-    // What the producers queue for the writer thread: the frames, their bytes in one arena
-    // (a frame costs no allocation of its own), and the other events, each with its place
-    // among the frames.
-    struct Queue {
-        std::vector<FrameRow> frames;                       // payloads and names view `bytes`
-        std::vector<std::pair<std::size_t, Event>> events;  // each before frames[first]
-        ByteArena bytes;
-        bool empty() const { return frames.empty() && events.empty(); }
-        void clear();
-    };
-    struct Dropped {
-        std::int64_t first_ts_ns = 0;
+    // A batch kept in the file's spool, oldest first: what the writer knows of it without
+    // reading it back.
+    struct Spooled {
         std::uint64_t frames = 0;
         std::uint64_t bytes = 0;
-    };
-    struct OpenSession {
-        SessionRow row;
-        bool dirty = false;  // changed in the batch being written: in m_dirty
+        std::chrono::steady_clock::time_point at;
     };
 
-    void push(Event event);
+    void push(BatchEvent event);
     // With m_mutex held: copies the row's payload (and the names it does not view) into the
     // queue's arena and queues it.
     void enqueue(FrameRow row, amqp::ByteView stored);
     void run();
-    void write_batch(Queue& batch, std::map<SessionId, Dropped>& dropped);
-    void handle(Event& event);
-    static constexpr std::uint32_t kConnectionClass = 10;
+    // How the writer found the queue: full enough to wake it (busy), woken by an event or a
+    // flush (some), or its timer ran out first (quiet).
+    enum class Traffic : std::uint8_t { busy, some, quiet };
+    // Writer thread: stores a batch taken from the queue, as rows or spooled.
+    void store(Batch& batch, Traffic traffic, bool stopping);
+    void write_rows(Batch& batch);
+    void spool(Batch& batch);
+    // Turns spooled batches into rows, oldest first: all of them, or (with `until_busy`)
+    // until the queue fills again. True when the spool is empty.
+    bool unspool(bool until_busy);
+    void unspool_oldest();
+    bool queue_busy() const;
     // With m_mutex held: one frame lost to a full queue, for its session's gap row.
     void count_drop(SessionId session, std::int64_t ts_ns, std::uint64_t wire_bytes);
-    // The open session `id`, created empty when unknown (`created` says so).
-    OpenSession& session(SessionId id, bool& created);
-    OpenSession& session(SessionId id);
-    void mark_dirty(SessionId id, OpenSession& session);
-    void apply(FrameRow& row, OpenSession& session, bool created);
     void rotate_if_due();
     void open_next_file();
     std::string file_name(std::uint64_t index) const;
@@ -133,13 +112,12 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_work;
     std::condition_variable m_space;
-    Queue m_pending;
+    Batch m_pending;
     std::atomic<std::size_t> m_pending_frames = 0;  // written under m_mutex; read early too
     std::atomic<std::size_t> m_pending_bytes = 0;   // their payloads, likewise
     // Whether `bytes` more payload would go over queue_capacity or queue_bytes.
     bool queue_full(std::size_t bytes) const;
     std::unordered_map<SessionId, std::uint64_t> m_next_seq;
-    std::map<SessionId, Dropped> m_dropped;
     bool m_stopping = false;
     bool m_failed = false;
     WriterStats m_stats;
@@ -149,11 +127,12 @@ private:
     std::unique_ptr<FileStore> m_store;
     std::uint64_t m_file_index = 0;
     std::int64_t m_file_opened_ns = 0;
-    std::unordered_map<SessionId, OpenSession> m_sessions;  // open sessions
-    std::vector<SessionId> m_dirty;                         // to upsert at the batch's end
-    SessionId m_last_id = 0;                                // session() remembers the last
-    OpenSession* m_last_session = nullptr;                  // (map nodes do not move)
-    std::deque<amqp::Bytes> m_redacted;  // the batch's redacted payloads, viewed by its rows
+    BatchRows m_rows;
+    const std::uint64_t m_spool_limit;  // bytes; 0 when this file does not spool
+    std::deque<Spooled> m_spooled;
+    std::uint64_t m_spooled_bytes = 0;
+    Batch m_unspooled;           // a spooled batch read back
+    amqp::Bytes m_spool_buffer;  // a batch being spooled
 
     std::thread m_thread;
 };

@@ -84,7 +84,8 @@ int run_daemon(const DaemonOptions& options) {
                                 std::chrono::milliseconds(options.handshake_timeout_ms), hostname,
                                 std::chrono::milliseconds(options.connect_timeout_ms),
                                 options.capture_idle_priority ? capture::ThreadPriority::idle
-                                                              : capture::ThreadPriority::normal});
+                                                              : capture::ThreadPriority::normal,
+                                std::chrono::seconds(options.capture_spool_seconds)});
     control::CommandInterpreter interpreter(store, server, resolve);
 
     // EXIT, SIGINT, SIGTERM: stop listening, close sessions with Connection.Close, give them

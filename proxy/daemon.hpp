@@ -21,6 +21,7 @@ struct DaemonOptions {
     std::optional<std::string> capture_file;  // record every session
     std::string bodies = "all";
     bool capture_idle_priority = false;  // captures' threads under SCHED_IDLE
+    int capture_spool_seconds = 10;      // 0: captures write rows as frames arrive
     int threads = 1;
     int handshake_timeout_ms = 10'000;
     int connect_timeout_ms = 5'000;

@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
     app.add_flag("--captureIdlePriority", o.capture_idle_priority,
                  "Run every capture's writer and checkpoint threads under SCHED_IDLE: "
                  "forwarding never waits for them; under overload more frames are dropped");
+    app.add_option("--captureSpoolSeconds", o.capture_spool_seconds,
+                   "While traffic is heavy, captures keep batches whole and write their rows "
+                   "once it is quiet, at most this late; 0: rows as frames arrive")
+        ->check(CLI::Range(0, 3600))
+        ->capture_default_str();
     app.add_option("--threads", o.threads, "Network threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();

@@ -400,6 +400,7 @@ control::Status Server::add_capture(const control::CaptureOptions& options) {
     capture::WriterOptions writer_options;
     writer_options.bodies = options.bodies;
     writer_options.priority = m_options.capture_priority;
+    writer_options.spool_age = m_options.capture_spool_age;
     try {
         auto writer = std::make_shared<capture::CaptureWriter>(options.file, writer_options);
         std::lock_guard lock(m_mutex);
@@ -456,8 +457,8 @@ std::vector<control::CaptureInfo> Server::captures() {
     std::vector<control::CaptureInfo> out;
     for (const auto& c : m_captures) {
         const auto stats = c.writer->stats();
-        out.push_back(
-            {c.options, c.sessions, stats.frames_committed, stats.frames_dropped, stats.error});
+        out.push_back({c.options, c.sessions, stats.frames_committed, stats.frames_dropped,
+                       stats.frames_spooled, stats.error});
     }
     return out;
 }

@@ -35,6 +35,8 @@ struct ServerOptions {
     std::chrono::milliseconds connect_timeout{5'000};  // per backend address tried
     // Of every capture's writer and checkpoint threads (--captureIdlePriority).
     capture::ThreadPriority capture_priority = capture::ThreadPriority::normal;
+    // How late a capture may write a busy time's rows (--captureSpoolSeconds; 0: never late).
+    std::chrono::seconds capture_spool_age{10};
 };
 
 class Server : public SessionEnvironment, public control::ControlTarget {

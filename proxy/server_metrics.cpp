@@ -25,8 +25,8 @@ control::MetricsSnapshot Server::metrics_snapshot() {
         for (const auto& c : m_captures) {
             const auto stats = c.writer->stats();
             snapshot.captures.push_back({c.options.file, c.sessions, stats.frames_committed,
-                                         stats.frames_dropped, stats.payload_bytes_committed,
-                                         !stats.error.empty()});
+                                         stats.frames_dropped, stats.frames_spooled,
+                                         stats.payload_bytes_committed, !stats.error.empty()});
         }
     }
     snapshot.version = AMQPPROX_VERSION;

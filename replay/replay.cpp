@@ -55,6 +55,8 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
 
     auto inputs = analyze::InputSet::open(options.inputs);
     if (!inputs) return fail(inputs.error().message);
+    for (const auto& warning : inputs->warnings())
+        err << "amqp-replay: " << warning << '\n';
     auto selection = analyze::make_selection(options.selection, *inputs);
     if (!selection) return fail(selection.error());
     auto plan = build_plan(*inputs, *selection);

@@ -90,6 +90,7 @@ struct CaptureInfo {
     std::uint64_t sessions = 0;        // sessions recorded so far
     std::uint64_t frames_written = 0;  // committed to the file
     std::uint64_t frames_dropped = 0;  // lost to writer overflow (recorded as gaps)
+    std::uint64_t frames_spooled = 0;  // of those written, still spooled, not yet rows
     std::string error;                 // set when the writer stopped on a disk error
 
     bool operator==(const CaptureInfo&) const = default;

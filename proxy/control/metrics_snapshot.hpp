@@ -31,8 +31,9 @@ struct CaptureMetrics {
     std::uint64_t sessions = 0;
     std::uint64_t frames_written = 0;
     std::uint64_t frames_dropped = 0;
-    std::uint64_t bytes_written = 0;  // frame payload committed to the file
-    bool failed = false;              // the writer stopped on a disk or database error
+    std::uint64_t frames_spooled = 0;  // written, but still spooled: not yet rows
+    std::uint64_t bytes_written = 0;   // frame payload committed to the file
+    bool failed = false;               // the writer stopped on a disk or database error
 
     bool operator==(const CaptureMetrics&) const = default;
 };

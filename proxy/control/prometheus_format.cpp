@@ -194,6 +194,10 @@ std::string format_prometheus(const MetricsSnapshot& s) {
         {"amqpprox_capture_frames_dropped_total", "counter",
          "Frames a running capture lost to writer overflow (recorded as gaps)",
          [](const CaptureMetrics& c) { return c.frames_dropped; }},
+        {"amqpprox_capture_frames_spooled", "gauge",
+         "Frames a running capture holds in its spool, to be written as rows once traffic is "
+         "quiet",
+         [](const CaptureMetrics& c) { return c.frames_spooled; }},
         {"amqpprox_capture_written_bytes_total", "counter",
          "Frame payload bytes a running capture committed to its file",
          [](const CaptureMetrics& c) { return c.bytes_written; }},

@@ -97,6 +97,7 @@ std::string json(const CaptureInfo& c) {
     field(out, "sessions", c.sessions);
     field(out, "framesWritten", c.frames_written);
     field(out, "framesDropped", c.frames_dropped);
+    field(out, "framesSpooled", c.frames_spooled);
     out += "\"error\": ";
     text::append_json_string(out, c.error);
     return out + "}";
@@ -210,6 +211,7 @@ std::string format_capture(const CaptureInfo& c) {
                       " sessions=" + std::to_string(c.sessions) +
                       " written=" + std::to_string(c.frames_written) +
                       " dropped=" + std::to_string(c.frames_dropped);
+    if (c.frames_spooled > 0) out += " spooled=" + std::to_string(c.frames_spooled);
     if (!c.error.empty()) out += " error=" + c.error;
     return out;
 }

@@ -32,7 +32,7 @@ TEST_CASE("info describes a capture", "[analyze][info]") {
     std::ostringstream out, err;
     REQUIRE(analyze::print_info(path, out, err, {}) == 0);
     const auto text = out.str();
-    CHECK(text.find("format:     amqpcap 2.1, written by amqpprox ") != std::string::npos);
+    CHECK(text.find("format:     amqpcap 2.2, written by amqpprox ") != std::string::npos);
     CHECK(text.find("policies:   bodies=64 redaction=credentials") != std::string::npos);
     CHECK(text.find("sessions:   2 (2 without an end)") != std::string::npos);
     CHECK(text.find("frames:     2 (216 bytes on the wire, 128 payload bytes stored)") !=

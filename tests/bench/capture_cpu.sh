@@ -7,6 +7,8 @@
 # broker's VM, and of the whole machine (user, system, idle, from /proc/stat), how long the
 # broker's and the proxy's threads waited to run (ms runnable but not running, from
 # schedstat: what a busy machine costs them), and the frames the capture wrote and dropped.
+# A capture that spooled batches during the run writes their rows once it is over: the script
+# waits for that before the next run (`rows after`, ms) and counts its CPU in the run's.
 # OTHER_AMQPPROX (another build, for a before/after) adds a third path: that binary with
 # full capture, and the options in OTHER_ARGS if set (the same build with other options).
 #   tests/bench/capture_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS] [OTHER_AMQPPROX]
@@ -60,8 +62,8 @@ captured_frames() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
 echo "workload: $messages messages of $body B, publish (no confirms) then consume (prefetch 1000, ack every 100); ${other:+other = $other ${OTHER_ARGS:-}; }start $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %-11s %s\n' round path "pub msg/s" "con msg/s" \
-  "network u/s" "writer u/s" "ckpt u/s" broker "machine u/s/idle" "wait ms b/p" "frames written/dropped"
+printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %-11s %-10s %s\n' round path "pub msg/s" "con msg/s" \
+  "network u/s" "writer u/s" "ckpt u/s" broker "machine u/s/idle" "wait ms b/p" "rows after" "frames written/dropped"
 for round in $(seq "$rounds"); do
   for name in "${paths[@]}"; do
     p=${pid[$name]}
@@ -73,17 +75,19 @@ for round in $(seq "$rounds"); do
     bw0=$(wait_ms "$beam") pw0=$(wait_ms "$p")
     [[ $name == off ]] || read -r fw0 fd0 < <(captured_frames "$name")
     read -r pub con < <("$build/tests/bench/amqp_load" 127.0.0.1 "${port[$name]}" "q-$name" "$messages" "$body")
-    [[ $name == off ]] || read -r fw1 fd1 < <(captured_frames "$name")
     bw1=$(wait_ms "$beam") pw1=$(wait_ms "$p")
+    after=–
+    [[ $name == off ]] || after=$(rows_written "$tmp/$name.sock")
+    [[ $name == off ]] || read -r fw1 fd1 < <(captured_frames "$name")
     b1=$(process_ticks "$beam")
     read -r mu1 ms1 mi1 < <(machine_ticks)
     read -r cu1 cs1 < <(thread_ticks "$p" capture-ckpt)
     read -r wu1 ws1 < <(thread_ticks "$p" capture-writer)
     read -r nu1 ns1 < <(thread_ticks "$p" '!')
     frames=$([[ $name == off ]] && echo – || echo "$((fw1 - fw0))/$((fd1 - fd0))")
-    printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %-11s %s\n' "$round" "$name" "$pub" "$con" \
+    printf '%-8s %-8s %9s %9s  %-11s %-11s %-11s %6s  %-17s %-11s %-10s %s\n' "$round" "$name" "$pub" "$con" \
       "$((nu1 - nu0))/$((ns1 - ns0))" "$((wu1 - wu0))/$((ws1 - ws0))" "$((cu1 - cu0))/$((cs1 - cs0))" \
-      "$((b1 - b0))" "$((mu1 - mu0))/$((ms1 - ms0))/$((mi1 - mi0))" "$((bw1 - bw0))/$((pw1 - pw0))" "$frames"
+      "$((b1 - b0))" "$((mu1 - mu0))/$((ms1 - ms0))/$((mi1 - mi0))" "$((bw1 - bw0))/$((pw1 - pw0))" "$after" "$frames"
   done
 done
 echo "end: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"

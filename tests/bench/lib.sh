@@ -65,6 +65,18 @@ start_amqpprox() {
   wait_port "$listen"
 }
 
+# rows_written SOCKET: until the captures of the amqpprox at SOCKET hold no spooled frames
+# (they write a busy time's batches as rows once traffic is quiet; 120 s at most), so that
+# the next run does not pay for this one's rows. Prints the milliseconds it waited.
+rows_written() {
+  local start=$EPOCHREALTIME i
+  for i in $(seq 1200); do
+    "$build/proxy/amqpprox_ctl" "$1" CAPTURE PRINT | grep -q ' spooled=' || break
+    sleep 0.1
+  done
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f\n", (b - a) * 1000}'
+}
+
 # start_haproxy NAME LISTEN_PORT DEST_PORT [NBTHREAD]: HAProxy in TCP mode from
 # 127.0.0.1:LISTEN_PORT to 127.0.0.1:DEST_PORT (NBTHREAD threads, else HAProxy's default:
 # one per core); sets $started to its pid (no subshell, so that the cleanup trap knows it)

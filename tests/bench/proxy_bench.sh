@@ -93,6 +93,14 @@ done
 declare -A runs
 record() { runs[$1]+="$2 "; }
 
+# rows_after PATH DEST: after a run of the capturing proxy, until it has written the rows of
+# what it spooled, so that the next path's run does not share the machine with them (its
+# CPU counts in the capture's own figures).
+rows_after() {
+  [[ $1 == amqpprox+capture ]] && rows_written "$tmp/capture-$2.sock" > /dev/null
+  return 0
+}
+
 # ------------------------------------------------------------------ sink measurements
 for round in $(seq "$rounds"); do
   echo "round $round: $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
@@ -101,12 +109,14 @@ for round in $(seq "$rounds"); do
       read -r _ _ _ mbs msgs < <(try_client "$blast" throughput 127.0.0.1 "${port[$name,discard]}" "$conns" "$seconds" "$size")
       record "tput,$size,$name" "$mbs"
       record "tputmsg,$size,$name" "$msgs"
+      rows_after "$name" discard
     done
   done
   for name in "${names[@]}"; do
     read -r _ _ rate failures < <(try_client "$blast" connect 127.0.0.1 "${port[$name,discard]}" "$connectors" "$seconds")
     record "conn,$name" "$rate"
     record "connfail,$name" "$failures"
+    rows_after "$name" discard
   done
 done
 sink_end_load=$(load_avg)
@@ -117,6 +127,7 @@ for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     read -r _ p50 p99 p999 _ out50 out99 back50 back99 < <(try_client "$blast" latency 127.0.0.1 "${port[$name,echo]}" "$lat_conns" "$lat_rate" $((seconds * 2)) 100)
     for k in p50 p99 p999 out50 out99 back50 back99; do record "$k,$name" "${!k}"; done
+    rows_after "$name" echo
   done
 done
 
@@ -159,12 +170,14 @@ for round in $(seq "$rounds"); do
     p=${pid[$name,rabbit]:-}
     before=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     read -r pub con < <(try_client "$load" 127.0.0.1 "${port[$name,rabbit]}" "bench-$round" "$rmq_messages" 100)
+    rows_after "$name" rabbit
     after=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     ticks_msg[$name]=$((${ticks_msg[$name]:-0} + after - before))
     record "rpub,$name" "$pub"
     record "rcon,$name" "$con"
     before=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     read -r cps < <(try_client "$load" 127.0.0.1 "${port[$name,rabbit]}" unused "$rmq_connections" 0 connect)
+    rows_after "$name" rabbit
     after=$([[ -n "$p" ]] && cpu_ticks "$p" || echo 0)
     ticks_conn[$name]=$((${ticks_conn[$name]:-0} + after - before))
     record "rconn,$name" "$cps"

@@ -4,7 +4,8 @@
 # amqpprox with full capture on. Each figure is the median of RUNS runs; the paths take
 # turns so that drift hits them alike. Client, proxy and broker share this machine's cores.
 # OTHER_AMQPPROX (another build, for a before/after) adds a fifth path: that binary with full
-# capture, and the options in OTHER_ARGS if set (the same build with other options).
+# capture, and the options in OTHER_ARGS if set (the same build with other options). A
+# capture writes the rows of batches it spooled during a run before the next run starts.
 # BROKER_CPUS and PROXY_CPUS (taskset lists, e.g. 0 and 1) pin the broker, and the proxies
 # (HAProxy too), to those CPUs: the proxy on cores of its own, as on a host of its own.
 #   tests/bench/proxy_throughput.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [RUNS] [OTHER_AMQPPROX]
@@ -48,6 +49,11 @@ for run in $(seq "$runs"); do
     read -r p c < <("$build/tests/bench/amqp_load" 127.0.0.1 "${ports[$i]}" "bench-$i" "$messages" "$body")
     pub[${names[$i]}]+="$p "
     con[${names[$i]}]+="$c "
+    # A capture writes a busy run's spooled batches as rows afterwards: not during the next run.
+    case ${names[$i]} in
+      amqpprox+capture) rows_written "$tmp/captured.sock" > /dev/null ;;
+      other+capture) rows_written "$tmp/other.sock" > /dev/null ;;
+    esac
   done
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -79,7 +79,7 @@ TEST_CASE("a recorded session reads back frame for frame", "[capture]") {
     auto reader = CaptureReader::open(path);
     REQUIRE(reader);
     CHECK(reader->meta().format == "amqpcap");
-    CHECK(reader->meta().format_version == "2.1");
+    CHECK(reader->meta().format_version == "2.2");
     CHECK(reader->meta().bodies == "all");
     CHECK(reader->meta().redaction == "credentials");
 

@@ -126,7 +126,7 @@ Status FakeTarget::capture_start(const CaptureOptions& options) {
         }
     }
     auto status = result("capture_start " + options.file + " " + options.describe());
-    if (status) running.push_back(CaptureInfo{options, 0, 0, 0, {}});
+    if (status) running.push_back(CaptureInfo{options, 0, 0, 0, 0, {}});
     return status;
 }
 

@@ -62,7 +62,7 @@ TEST_CASE("keep_monotonic never lets a counter go back, gauges may", "[control]"
     before.overall.active_connections = 3;
     before.vhosts["/"].traffic.out_frames = 9;
     before.vhosts["gone"].ended_graceful = 2;
-    before.captures.push_back({"a.amqpcap", 2, 10, 1, 500, false});
+    before.captures.push_back({"a.amqpcap", 2, 10, 1, 0, 500, false});
     before.process = ProcessMetrics{};
     before.process->cpu_seconds = 1.5;
 
@@ -71,7 +71,7 @@ TEST_CASE("keep_monotonic never lets a counter go back, gauges may", "[control]"
     now.overall.traffic.in_bytes = 90;  // a session between live and ended
     now.overall.active_connections = 1;
     now.vhosts["/"].traffic.out_frames = 8;
-    now.captures.push_back({"a.amqpcap", 2, 12, 0, 400, false});
+    now.captures.push_back({"a.amqpcap", 2, 12, 0, 0, 400, false});
     now.process = ProcessMetrics{};
     now.process->cpu_seconds = 1.25;
     keep_monotonic(now, before);

@@ -97,6 +97,9 @@ amqpprox_capture_frames_written_total{file="/var/cap/all.amqpcap"} 120
 # HELP amqpprox_capture_frames_dropped_total Frames a running capture lost to writer overflow (recorded as gaps)
 # TYPE amqpprox_capture_frames_dropped_total counter
 amqpprox_capture_frames_dropped_total{file="/var/cap/all.amqpcap"} 2
+# HELP amqpprox_capture_frames_spooled Frames a running capture holds in its spool, to be written as rows once traffic is quiet
+# TYPE amqpprox_capture_frames_spooled gauge
+amqpprox_capture_frames_spooled{file="/var/cap/all.amqpcap"} 0
 # HELP amqpprox_capture_written_bytes_total Frame payload bytes a running capture committed to its file
 # TYPE amqpprox_capture_written_bytes_total counter
 amqpprox_capture_written_bytes_total{file="/var/cap/all.amqpcap"} 40960
@@ -140,7 +143,7 @@ TEST_CASE("GET /metrics body, golden", "[control]") {
     root.ended_client_snapped = 1;
     s.vhosts["/"] = root;
     s.backends["127.0.0.1:5672"] = root;
-    s.captures.push_back({"/var/cap/all.amqpcap", 4, 120, 2, 40960, false});
+    s.captures.push_back({"/var/cap/all.amqpcap", 4, 120, 2, 0, 40960, false});
     ProcessMetrics p;
     p.cpu_seconds = 12.5;
     p.resident_memory_bytes = 20971520;

@@ -44,7 +44,8 @@ TEST_CASE("STAT human: one view per line, amqpprox's labels", "[control]") {
 TEST_CASE("STAT json parses and carries every counter", "[control]") {
     auto target = testing::FakeTarget::with_canned_data();
     target.snapshot.vhosts["we\"ird"] = {};
-    target.snapshot.captures.push_back(CaptureInfo{CaptureOptions{"/tmp/c.amqpcap"}, 2, 40, 1, {}});
+    target.snapshot.captures.push_back(
+        CaptureInfo{CaptureOptions{"/tmp/c.amqpcap"}, 2, 40, 1, 0, {}});
     const auto text = format_stats(target.snapshot, {StatFormat::json, {}});
     REQUIRE(text.ends_with("}\n"));
     const auto j = nlohmann::json::parse(text);
@@ -86,8 +87,8 @@ TEST_CASE("CONN and CAPTURE PRINT lines", "[control]") {
           "outPackets=6 1700000000:42");
     CaptureOptions options{"/tmp/c.amqpcap"};
     options.vhost = "/";
-    CHECK(format_capture(CaptureInfo{options, 1, 20, 0, {}}) ==
+    CHECK(format_capture(CaptureInfo{options, 1, 20, 0, 0, {}}) ==
           "/tmp/c.amqpcap vhost=/ bodies=all sessions=1 written=20 dropped=0");
-    CHECK(format_capture(CaptureInfo{options, 1, 20, 3, "disk full"}) ==
+    CHECK(format_capture(CaptureInfo{options, 1, 20, 3, 0, "disk full"}) ==
           "/tmp/c.amqpcap vhost=/ bodies=all sessions=1 written=20 dropped=3 error=disk full");
 }
