@@ -17,11 +17,16 @@ int recover_captures(const std::vector<std::string>& paths, std::ostream& out, s
             continue;
         }
         if (recovered->batches == 0) {
-            out << path << ": complete, nothing spooled\n";
+            out << path << ": complete, nothing spooled";
         } else {
             out << path << ": " << recovered->frames << " spooled frames (" << recovered->batches
-                << " batches) written as rows\n";
+                << " batches) written as rows";
         }
+        if (recovered->cut_bytes > 0) {
+            out << "; the last " << recovered->cut_bytes
+                << " bytes of the spool, a batch the crash cut short, were dropped";
+        }
+        out << '\n';
     }
     return status;
 }

@@ -86,6 +86,13 @@ FileStore::FileStore(const std::string& path, Reopen) : m_path(path) {
         m_next_frame = last.integer(0) + 1;
         m_next_chunk = last.integer(1) + 1;
     }
+    // The batches a killed writer left spooled, after those its last transactions made rows.
+    auto scan = scan_spool_file(spool_file_name(path), read_spooled_through(*m_db));
+    m_spool_seq = scan.last_seq;
+    m_spool_cut_bytes = scan.cut_bytes;
+    if (!scan.entries.empty() || scan.cut_bytes > 0) {
+        m_spool = std::make_unique<SpoolFile>(spool_file_name(path), std::move(scan));
+    }
     prepare_statements(ThreadPriority::normal);
 }
 
@@ -138,9 +145,8 @@ void FileStore::prepare_statements(ThreadPriority checkpoint_priority) {
         "close_code = excluded.close_code, close_text = excluded.close_text, "
         "closed_by = excluded.closed_by, frames = excluded.frames, bytes = excluded.bytes, "
         "frames_lost = excluded.frames_lost");
-    m_insert_spool = m_db->prepare("INSERT INTO spool(frames, batch) VALUES (?, ?)");
-    m_oldest_spooled = m_db->prepare("SELECT id, batch FROM spool ORDER BY id LIMIT 1");
-    m_delete_spooled = m_db->prepare("DELETE FROM spool WHERE id = ?");
+    m_set_spooled_through =
+        m_db->prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('spooled_through', ?)");
 }
 
 FileStore::~FileStore() {
@@ -157,6 +163,7 @@ void FileStore::begin() {
     m_chunk.clear();
     m_keys.clear();
     m_written = 0;
+    m_unspooled = 0;
     m_insert_frame->reset();
     m_insert_frames->reset();
     m_insert_key->reset();
@@ -224,6 +231,10 @@ void FileStore::end_chunk() {
 void FileStore::commit() {
     end_chunk();
     m_db->exec("COMMIT");
+    if (m_unspooled != 0) {
+        m_spool->written_through(m_unspooled);
+        m_unspooled = 0;
+    }
 }
 
 void FileStore::insert(const Gap& g) {
@@ -263,24 +274,24 @@ void FileStore::upsert(const SessionRow& row) {
     s.run();
 }
 
-void FileStore::spool(amqp::ByteView batch, std::uint64_t frames) {
-    begin();
-    m_insert_spool->bind(1, static_cast<std::int64_t>(frames)).bind(2, batch).run();
-    commit();
+void FileStore::spool(amqp::ByteView batch, std::uint32_t frames) {
+    if (!m_spool) m_spool = std::make_unique<SpoolFile>(spool_file_name(m_path));
+    m_spool->append(++m_spool_seq, frames, batch);
 }
 
 bool FileStore::read_oldest_spooled(
     const std::function<void(std::int64_t id, amqp::ByteView)>& read) {
-    auto& s = *m_oldest_spooled;
-    s.reset();
-    if (!s.step()) return false;
-    read(s.integer(0), s.blob(1));
-    s.reset();
+    if (!m_spool || m_spool->entries().empty()) return false;
+    const auto seq = m_spool->entries().front().seq;
+    read(static_cast<std::int64_t>(seq), m_spool->read_oldest(m_spool_read));
     return true;
 }
 
 void FileStore::unspool(std::int64_t id) {
-    m_delete_spooled->bind(1, id).run();
+    // Numbers are text in meta, like its other values.
+    const auto text = std::to_string(id);
+    m_set_spooled_through->bind(1, std::string_view(text)).run();
+    m_unspooled = static_cast<std::uint64_t>(id);
 }
 
 std::uint64_t FileStore::size_bytes() const {
@@ -288,7 +299,8 @@ std::uint64_t FileStore::size_bytes() const {
     std::uint64_t total = std::filesystem::file_size(m_path, ec);
     if (ec) total = 0;
     const auto wal = std::filesystem::file_size(m_path + "-wal", ec);
-    return ec ? total : total + wal;
+    if (!ec) total += wal;
+    return m_spool ? total + m_spool->size_bytes() : total;
 }
 
 void FileStore::close() {
@@ -303,9 +315,8 @@ void FileStore::close() {
     m_insert_key.reset();
     m_insert_gap.reset();
     m_upsert_session.reset();
-    m_insert_spool.reset();
-    m_oldest_spooled.reset();
-    m_delete_spooled.reset();
+    m_set_spooled_through.reset();
+    if (m_spool) m_spool->close();  // removed when empty
     m_checkpointer.reset();
     // A finished capture is one self-contained file in rollback mode: readers then create no
     // -wal and -shm files beside it, and can read it in a directory they cannot write. Leaving

@@ -15,6 +15,7 @@
 #include "policy.hpp"
 #include "record.hpp"
 #include "schema.hpp"
+#include "spool_file.hpp"
 #include "sqlite.hpp"
 #include "writer_lock.hpp"
 
@@ -43,15 +44,20 @@ public:
     void insert(const Gap& gap);
     void upsert(const SessionRow& session);
 
-    // Keeps a batch whole (spool_codec.hpp), in a transaction of its own.
-    void spool(amqp::ByteView batch, std::uint64_t frames);
-    // Calls `read` with the oldest spooled batch and its id (the view is valid during the
-    // call only); false when the spool is empty.
+    // Keeps a batch whole (spool_codec.hpp) in the spool file (spool_file.hpp): committed
+    // when this returns, as far as a killed process goes.
+    void spool(amqp::ByteView batch, std::uint32_t frames);
+    // Calls `read` with the oldest spooled batch and its number (the view is valid during
+    // the call only); false when the spool is empty.
     bool read_oldest_spooled(const std::function<void(std::int64_t id, amqp::ByteView)>& read);
-    // Deletes a spooled batch: inside the transaction that writes its rows.
+    // Inside the transaction that writes a spooled batch's rows: records that it is rows
+    // (meta.spooled_through). The spool forgets it once the transaction commits.
     void unspool(std::int64_t id);
 
-    // Bytes on disk (database and write-ahead log).
+    // Reopen: bytes at the end of the spool file that a crash cut short (a batch that was
+    // never reported committed), dropped.
+    std::uint64_t spool_cut_bytes() const { return m_spool_cut_bytes; }
+    // Bytes on disk (database, write-ahead log and spool).
     std::uint64_t size_bytes() const;
     const std::string& path() const { return m_path; }
     // Merges the write-ahead log into the file, leaves WAL mode when no reader is on the file,
@@ -82,9 +88,12 @@ private:
     ChunkIndex m_keys;
     std::optional<Statement> m_insert_gap;
     std::optional<Statement> m_upsert_session;
-    std::optional<Statement> m_insert_spool;
-    std::optional<Statement> m_oldest_spooled;
-    std::optional<Statement> m_delete_spooled;
+    std::optional<Statement> m_set_spooled_through;
+    std::unique_ptr<SpoolFile> m_spool;   // opened by the first spool(), or found by Reopen
+    std::uint64_t m_spool_seq = 0;        // the last batch spooled
+    std::uint64_t m_spool_cut_bytes = 0;  // Reopen: a record a crash cut short
+    std::uint64_t m_unspooled = 0;        // made rows by the open transaction: through this
+    amqp::Bytes m_spool_read;             // the oldest batch, read back
     std::unique_ptr<Checkpointer> m_checkpointer;  // live files: copies the log into the file
 };
 

@@ -69,10 +69,10 @@ struct WriterOptions {
     Durability durability = Durability::live;
     ThreadPriority priority = ThreadPriority::normal;  // of the writer and checkpoint threads
     // While traffic is heavy (the writer woken by a full batch), a live file keeps each batch
-    // whole in its spool, one blob, and builds the batch's rows once traffic is quiet: the
-    // CPU the rows cost is then not taken from a busy proxy and broker. A spooled batch is
-    // turned into rows at the latest this long after it was spooled, and the spool holds at
-    // most spool_bytes. 0 seconds: rows as batches arrive.
+    // whole in its spool file (spool_file.hpp) and writes the batch's rows once traffic is
+    // quiet and the host has a CPU to spare: the CPU that rows cost is then not taken from a
+    // busy proxy and broker. A spooled batch becomes rows at the latest this long after it
+    // was spooled, and the spool holds at most spool_bytes. 0 seconds: rows as batches arrive.
     std::chrono::seconds spool_age{10};
     std::uint64_t spool_bytes = std::uint64_t{1} << 30;
     // Called on the writer thread after each commit with the total frames committed so far.

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "frame_query.hpp"
+#include "spool_file.hpp"
 #include "sqlite.hpp"
 
 namespace amqpprox::capture {
@@ -192,12 +193,11 @@ CaptureTotals CaptureReader::totals() const {
 }
 
 std::uint64_t CaptureReader::spooled_frames() const {
-    // Files before format 2.2 have no spool.
-    auto has = m_db->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spool'");
-    if (!has.step()) return 0;
-    auto spool = m_db->prepare("SELECT coalesce(sum(frames), 0) FROM spool");
-    spool.step();
-    return static_cast<std::uint64_t>(spool.integer(0));
+    std::uint64_t frames = 0;
+    const auto through = read_spooled_through(*m_db);
+    for (const auto& entry : scan_spool_file(spool_file_name(m_path), through).entries)
+        frames += entry.frames;
+    return frames;
 }
 
 void CaptureReader::for_each(const RecordFilter& filter, RecordOrder order,

@@ -99,15 +99,6 @@ CREATE TABLE gaps (
     reason    TEXT NOT NULL
 );
 
--- Batches the writer kept whole while traffic was heavy, oldest first, each one blob
--- (capture/spool_codec.cpp). It turns them into the rows above once traffic is quiet and
--- deletes them in the same transaction; a file left with some here by a killed proxy has
--- them turned into rows by `amqp-analyze recover`.
-CREATE TABLE spool (
-    id     INTEGER PRIMARY KEY,
-    frames INTEGER NOT NULL,
-    batch  BLOB NOT NULL
-);
 )sql";
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The capture file format (v2): an SQLite 3 database with tables meta, sessions, frames,
-// chunks, frame_keys, gaps and spool. docs/capture-format.md documents it for users of the sqlite3
-// shell.
+// chunks, frame_keys and gaps, and beside a live file its spool (spool_file.hpp).
+// docs/capture-format.md documents it for users of the sqlite3 shell.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +15,7 @@ class Database;
 inline constexpr const char* kFormatName = "amqpcap";
 inline constexpr int kFormatMajor = 2;  // readers refuse any other major version
 // Additions, and changes readers need not know of: 2.1 orders frame_keys by chunk first;
-// 2.2 adds the spool, batches not yet turned into rows.
+// 2.2 adds the spool (a file beside a live capture) and meta.spooled_through.
 inline constexpr int kFormatMinor = 2;
 
 // The meta table as key/value text.

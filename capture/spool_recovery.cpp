@@ -1,9 +1,12 @@
 #include "spool_recovery.hpp"
 
+#include <filesystem>
+
 #include "batch_rows.hpp"
 #include "file_store.hpp"
 #include "reader.hpp"
 #include "spool_codec.hpp"
+#include "spool_file.hpp"
 
 namespace amqpprox::capture {
 
@@ -13,7 +16,7 @@ tl::expected<RecoveredSpool, std::string> recover_spool(const std::string& path)
     {
         auto reader = CaptureReader::open(path);
         if (!reader) return tl::unexpected(reader.error().message);
-        if (reader->spooled_frames() == 0) return RecoveredSpool{};
+        if (!std::filesystem::exists(spool_file_name(path))) return RecoveredSpool{};
         redact = reader->meta().redaction != "off";
         for (auto& session : reader->sessions()) {
             if (!session.end_ns) open_sessions.push_back(std::move(session));
@@ -37,14 +40,16 @@ tl::expected<RecoveredSpool, std::string> recover_spool(const std::string& path)
                 });
             if (!found) break;
             if (!error.empty()) {
-                return tl::unexpected(path + ": spool row " + std::to_string(id) + ": " + error);
+                return tl::unexpected(path + ": spooled batch " + std::to_string(id) + ": " +
+                                      error);
             }
             rows.write(store, batch, [&] { store.unspool(id); });
             ++done.batches;
             done.frames += batch.frames.size();
         }
+        done.cut_bytes = store.spool_cut_bytes();
         store.close();
-    } catch (const SqliteError& e) {
+    } catch (const SqliteError& e) {  // also a spool file that cannot be read
         return tl::unexpected(std::string(e.what()));
     }
     return done;

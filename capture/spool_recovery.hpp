@@ -12,6 +12,8 @@ namespace amqpprox::capture {
 struct RecoveredSpool {
     std::uint64_t batches = 0;
     std::uint64_t frames = 0;
+    // The end of a record that the crash cut short: never reported committed, dropped.
+    std::uint64_t cut_bytes = 0;
 };
 
 // Refuses a file that a running amqpprox still writes (it empties its spool itself). A

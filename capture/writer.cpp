@@ -314,12 +314,15 @@ void CaptureWriter::store(Batch& batch, Traffic traffic, bool stopping) {
         if (!batch.empty()) write_rows(batch);
         return;
     }
-    // Spooled batches become rows once a whole flush interval passed without the queue
-    // filling, until it fills again. Rows keep the order of the batches: while some stay
-    // spooled, a new batch joins them.
-    const bool spool_empty = traffic == Traffic::quiet ? unspool(true) : m_spooled.empty();
+    // Spooled batches become rows: all of them once a whole flush interval passed without
+    // the queue filling and the rest of the host leaves a CPU spare (until either changes),
+    // and whatever the traffic, those that waited spool_age or would not leave room. Rows
+    // keep the order of the batches: while some stay spooled, a new batch joins them.
+    const bool spare = m_spare_cpu.spare();  // looked at every wake, so never stale
+    if (traffic == Traffic::quiet && spare) unspool(true);
+    unspool_due(batch.payload_bytes());
     if (batch.empty()) return;
-    if (traffic == Traffic::busy || !spool_empty) {
+    if (traffic == Traffic::busy || !m_spooled.empty()) {
         spool(batch);
     } else {
         write_rows(batch);
@@ -339,13 +342,16 @@ void CaptureWriter::write_rows(Batch& batch) {
     if (m_options.on_commit) m_options.on_commit(committed);
 }
 
-void CaptureWriter::spool(Batch& batch) {
+void CaptureWriter::unspool_due(std::uint64_t incoming_bytes) {
     const auto now = std::chrono::steady_clock::now();
-    // The oldest batches become rows now when they have waited long enough, or to make room.
     while (!m_spooled.empty() && (now - m_spooled.front().at >= m_options.spool_age ||
-                                  m_spooled_bytes + batch.payload_bytes() > m_spool_limit)) {
+                                  m_spooled_bytes + incoming_bytes > m_spool_limit)) {
         unspool_oldest();
     }
+}
+
+void CaptureWriter::spool(Batch& batch) {
+    const auto now = std::chrono::steady_clock::now();
     if (m_spooled.empty() && batch.payload_bytes() > m_spool_limit) {
         write_rows(batch);
         return;
@@ -353,7 +359,7 @@ void CaptureWriter::spool(Batch& batch) {
     m_rows.redact(batch);
     m_spool_buffer.clear();
     encode_batch(batch, m_spool_buffer);
-    m_store->spool(m_spool_buffer, batch.frames.size());
+    m_store->spool(m_spool_buffer, static_cast<std::uint32_t>(batch.frames.size()));
     m_spooled.push_back({batch.frames.size(), m_spool_buffer.size(), now});
     m_spooled_bytes += m_spool_buffer.size();
     std::uint64_t committed = 0;
@@ -373,7 +379,7 @@ void CaptureWriter::spool(Batch& batch) {
 
 bool CaptureWriter::unspool(bool until_busy) {
     while (!m_spooled.empty()) {
-        if (until_busy && queue_busy()) return false;
+        if (until_busy && (queue_busy() || !m_spare_cpu.spare())) return false;
         unspool_oldest();
     }
     return true;

@@ -1,10 +1,10 @@
 // The capture writer: network threads hand it sessions and frames without waiting; one
 // background thread inserts them in batched transactions, or, while traffic is heavy, spools
-// the batches whole and inserts their rows once it is quiet (WriterOptions::spool_age). The callers
-// copy each frame once, into the queue's arena, and read the indexed arguments of method frames in
-// place; the thread decodes only Connection methods (redaction, session facts). When the thread
-// falls behind, frames are dropped and the gap is recorded (or, with OverflowPolicy::block, the
-// caller waits).
+// the batches whole and inserts their rows once the host is quiet (WriterOptions::spool_age). The
+// callers copy each frame once, into the queue's arena, and read the indexed arguments of method
+// frames in place; the thread decodes only Connection methods (redaction, session facts). When the
+// thread falls behind, frames are dropped and the gap is recorded (or, with OverflowPolicy::block,
+// the caller waits).
 #pragma once
 
 #include <atomic>
@@ -26,6 +26,7 @@
 #include "frame_row.hpp"
 #include "policy.hpp"
 #include "record.hpp"
+#include "spare_cpu.hpp"
 
 namespace amqpprox::capture {
 
@@ -93,8 +94,11 @@ private:
     void write_rows(Batch& batch);
     void spool(Batch& batch);
     // Turns spooled batches into rows, oldest first: all of them, or (with `until_busy`)
-    // until the queue fills again. True when the spool is empty.
+    // until the queue fills again or the host has no CPU to spare. True when the spool is
+    // empty.
     bool unspool(bool until_busy);
+    // The oldest batches that waited spool_age, or that leave no room for `incoming_bytes`.
+    void unspool_due(std::uint64_t incoming_bytes);
     void unspool_oldest();
     bool queue_busy() const;
     // With m_mutex held: one frame lost to a full queue, for its session's gap row.
@@ -131,6 +135,7 @@ private:
     const std::uint64_t m_spool_limit;  // bytes; 0 when this file does not spool
     std::deque<Spooled> m_spooled;
     std::uint64_t m_spooled_bytes = 0;
+    SpareCpu m_spare_cpu;        // when the host can spare the CPU that rows cost
     Batch m_unspooled;           // a spooled batch read back
     amqp::Bytes m_spool_buffer;  // a batch being spooled
 
