@@ -52,7 +52,7 @@ void print_text(const CaptureReader& reader, const Described& file, std::ostream
         << totals.stored_bytes << " payload bytes stored)\n";
     if (totals.spooled_frames > 0) {
         out << "spooled:    " << totals.spooled_frames
-            << " frames not yet rows (a running proxy writes them once traffic is quiet; "
+            << " frames not yet rows (a running proxy writes them once the host is quiet; "
                "after a crash: amqp-analyze recover "
             << file.path << ")\n";
     }

@@ -100,7 +100,7 @@ tl::expected<InputSet, InputError> InputSet::open(const std::vector<std::string>
                 set.m_warnings.push_back(
                     path + ": " + std::to_string(spooled) +
                     " frames are still in the writer's spool and not read here (a running proxy "
-                    "writes them as rows once traffic is quiet; after a crash: amqp-analyze "
+                    "writes them as rows once the host is quiet; after a crash: amqp-analyze "
                     "recover " +
                     path + ")");
             }

@@ -54,7 +54,7 @@ struct CaptureTotals {
     std::uint64_t gaps = 0;
     std::uint64_t frames_lost = 0;
     // Frames the writer kept whole in its spool, not yet rows (none of the counts above
-    // include them): a running proxy turns them into rows once traffic is quiet, a killed
+    // include them): a running proxy turns them into rows once the host is quiet, a killed
     // one left them for `amqp-analyze recover`.
     std::uint64_t spooled_frames = 0;
 };

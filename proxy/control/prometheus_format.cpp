@@ -195,7 +195,7 @@ std::string format_prometheus(const MetricsSnapshot& s) {
          "Frames a running capture lost to writer overflow (recorded as gaps)",
          [](const CaptureMetrics& c) { return c.frames_dropped; }},
         {"amqpprox_capture_frames_spooled", "gauge",
-         "Frames a running capture holds in its spool, to be written as rows once traffic is "
+         "Frames a running capture holds in its spool, to be written as rows once the host is "
          "quiet",
          [](const CaptureMetrics& c) { return c.frames_spooled; }},
         {"amqpprox_capture_written_bytes_total", "counter",

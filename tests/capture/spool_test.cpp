@@ -269,7 +269,7 @@ TEST_CASE("a busy writer spools, and flush writes every spooled frame as rows, i
     CHECK(raw.find(kShortPassword) == std::string::npos);
 }
 
-TEST_CASE("spooled frames become rows unasked once traffic is quiet", "[capture][spool]") {
+TEST_CASE("spooled frames become rows unasked once the host is quiet", "[capture][spool]") {
     TempDir dir;
     const auto path = dir.file("quiet.amqpcap");
     // Once the host has a CPU to spare, or (a host busy with other tests) after spool_age.

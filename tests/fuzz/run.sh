@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for SECONDS (the codec and pcap ones seeded from the samples, the
-# PROXY protocol one from headers written here).
+# PROXY protocol and spool ones from inputs written here).
 #   tests/fuzz/run.sh FUZZ_BUILD_DIR [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,3 +31,9 @@ printf '\r\n\r\n\0\r\nQUIT\n\x21\x21\x00\x29\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0
 printf '\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00' > "$pp_corpus/v2_local"
 "$build/tests/fuzz/fuzz_proxy_protocol" "$pp_corpus" -max_len=1024 -max_total_time="$seconds" \
   -print_final_stats=1 -artifact_prefix="$build/crash-proxy-protocol-"
+# Spooled batches (what a killed proxy leaves beside its capture): seeded with an empty one.
+spool_corpus=$build/corpus/spool_batch
+mkdir -p "$spool_corpus"
+printf 'AQSP\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$spool_corpus/empty"
+"$build/tests/fuzz/fuzz_spool_batch" "$spool_corpus" -max_len=4096 -max_total_time="$seconds" \
+  -print_final_stats=1 -artifact_prefix="$build/crash-spool-"

@@ -97,7 +97,7 @@ amqpprox_capture_frames_written_total{file="/var/cap/all.amqpcap"} 120
 # HELP amqpprox_capture_frames_dropped_total Frames a running capture lost to writer overflow (recorded as gaps)
 # TYPE amqpprox_capture_frames_dropped_total counter
 amqpprox_capture_frames_dropped_total{file="/var/cap/all.amqpcap"} 2
-# HELP amqpprox_capture_frames_spooled Frames a running capture holds in its spool, to be written as rows once traffic is quiet
+# HELP amqpprox_capture_frames_spooled Frames a running capture holds in its spool, to be written as rows once the host is quiet
 # TYPE amqpprox_capture_frames_spooled gauge
 amqpprox_capture_frames_spooled{file="/var/cap/all.amqpcap"} 0
 # HELP amqpprox_capture_written_bytes_total Frame payload bytes a running capture committed to its file
