@@ -19,7 +19,7 @@ import sys, pika
 conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", int(sys.argv[1]), heartbeat=0))
 ch = conn.channel()
 ch.queue_declare("crash.recover", auto_delete=True)
-body = b"x" * 32
+body = b"x" * 16384  # 4 MiB queued wakes the writer as "busy" every 256 messages
 try:
     while True:
         ch.basic_publish("", "crash.recover", body)
