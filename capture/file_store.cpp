@@ -284,6 +284,8 @@ bool FileStore::read_oldest_spooled(
     if (!m_spool || m_spool->entries().empty()) return false;
     const auto seq = m_spool->entries().front().seq;
     read(static_cast<std::int64_t>(seq), m_spool->read_oldest(m_spool_read));
+    // A batch of large bodies (up to the queue's 64 MiB) is not held on to afterwards.
+    if (m_spool_read.capacity() > (std::size_t{16} << 20)) amqp::Bytes().swap(m_spool_read);
     return true;
 }
 
