@@ -281,12 +281,17 @@ void FileStore::spool(amqp::ByteView batch, std::uint32_t frames) {
 
 bool FileStore::read_oldest_spooled(
     const std::function<void(std::int64_t id, amqp::ByteView)>& read) {
-    if (!m_spool || m_spool->entries().empty()) return false;
+    if (spooled().empty()) return false;
     const auto seq = m_spool->entries().front().seq;
     read(static_cast<std::int64_t>(seq), m_spool->read_oldest(m_spool_read));
     // A batch of large bodies (up to the queue's 64 MiB) is not held on to afterwards.
     if (m_spool_read.capacity() > (std::size_t{16} << 20)) amqp::Bytes().swap(m_spool_read);
     return true;
+}
+
+const std::deque<SpoolEntry>& FileStore::spooled() const {
+    static const std::deque<SpoolEntry> kNone;
+    return m_spool ? m_spool->entries() : kNone;
 }
 
 void FileStore::unspool(std::int64_t id) {
@@ -302,7 +307,7 @@ std::uint64_t FileStore::size_bytes() const {
     if (ec) total = 0;
     const auto wal = std::filesystem::file_size(m_path + "-wal", ec);
     if (!ec) total += wal;
-    return m_spool ? total + m_spool->size_bytes() : total;
+    return total + spool_file_bytes();
 }
 
 void FileStore::close() {

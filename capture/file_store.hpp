@@ -50,6 +50,10 @@ public:
     // Calls `read` with the oldest spooled batch and its number (the view is valid during
     // the call only); false when the spool is empty.
     bool read_oldest_spooled(const std::function<void(std::int64_t id, amqp::ByteView)>& read);
+    // The batches spooled and not yet rows, oldest first.
+    const std::deque<SpoolEntry>& spooled() const;
+    // Bytes of the spool file (rows already written count until it empties).
+    std::uint64_t spool_file_bytes() const { return m_spool ? m_spool->size_bytes() : 0; }
     // Inside the transaction that writes a spooled batch's rows: records that it is rows
     // (meta.spooled_through). The spool forgets it once the transaction commits.
     void unspool(std::int64_t id);

@@ -72,7 +72,8 @@ struct WriterOptions {
     // whole in its spool file (spool_file.hpp) and writes the batch's rows once traffic is
     // quiet and the host has a CPU to spare: the CPU that rows cost is then not taken from a
     // busy proxy and broker. A spooled batch becomes rows at the latest this long after it
-    // was spooled, and the spool holds at most spool_bytes. 0 seconds: rows as batches arrive.
+    // was spooled, and all of them once the spool file passes spool_bytes (it empties only
+    // with its last batch). 0 seconds: rows as batches arrive.
     std::chrono::seconds spool_age{10};
     std::uint64_t spool_bytes = std::uint64_t{1} << 30;
     // Called on the writer thread after each commit with the total frames committed so far.

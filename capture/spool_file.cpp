@@ -139,8 +139,9 @@ void SpoolFile::append(std::uint64_t seq, std::uint32_t frames, amqp::ByteView b
         }
         done += static_cast<std::size_t>(wrote);
     }
-    m_entries.push_back(
-        {seq, frames, m_size + kHeaderBytes, static_cast<std::uint32_t>(blob.size())});
+    m_entries.push_back({seq, frames, m_size + kHeaderBytes,
+                         static_cast<std::uint32_t>(blob.size()),
+                         std::chrono::steady_clock::now()});
     m_size += want;
 }
 

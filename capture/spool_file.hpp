@@ -5,6 +5,7 @@
 // never written twice, even by a recovery after a crash.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -19,6 +20,8 @@ struct SpoolEntry {
     std::uint32_t frames = 0;  // in the batch
     std::uint64_t offset = 0;  // of the batch's blob in the file
     std::uint32_t length = 0;  // of the blob
+    // When it was appended (a batch found by a scan counts as long spooled).
+    std::chrono::steady_clock::time_point at{};
 };
 
 // What a spool file holds after `spooled_through`. `cut_bytes`: a record at the end that a
@@ -58,6 +61,10 @@ public:
     // Forgets the batches through `seq` (their rows are committed); empties the file once
     // no batch is left.
     void written_through(std::uint64_t seq);
+    // The file's size: the batches in it, and those before them that are rows already (the
+    // file is emptied only once no batch is left).
+    // The file's size: the batches in it, and those before them that are rows already (the
+    // file is emptied only once no batch is left).
     std::uint64_t size_bytes() const { return m_size; }
     // Closes the file, and removes it when no batch is left in it.
     void close();

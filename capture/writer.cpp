@@ -316,13 +316,13 @@ void CaptureWriter::store(Batch& batch, Traffic traffic, bool stopping) {
     }
     // Spooled batches become rows: all of them once a whole flush interval passed without
     // the queue filling and the rest of the host leaves a CPU spare (until either changes),
-    // and whatever the traffic, those that waited spool_age or would not leave room. Rows
+    // and whatever the traffic, those that waited spool_age or fill the spool file. Rows
     // keep the order of the batches: while some stay spooled, a new batch joins them.
     const bool spare = m_spare_cpu.spare();  // looked at every wake, so never stale
     if (traffic == Traffic::quiet && spare) unspool(true);
-    unspool_due(batch.payload_bytes());
+    unspool_due();
     if (batch.empty()) return;
-    if (traffic == Traffic::busy || !m_spooled.empty()) {
+    if (traffic == Traffic::busy || !m_store->spooled().empty()) {
         spool(batch);
     } else {
         write_rows(batch);
@@ -342,26 +342,22 @@ void CaptureWriter::write_rows(Batch& batch) {
     if (m_options.on_commit) m_options.on_commit(committed);
 }
 
-void CaptureWriter::unspool_due(std::uint64_t incoming_bytes) {
-    const auto now = std::chrono::steady_clock::now();
-    while (!m_spooled.empty() && (now - m_spooled.front().at >= m_options.spool_age ||
-                                  m_spooled_bytes + incoming_bytes > m_spool_limit)) {
-        unspool_oldest();
+void CaptureWriter::unspool_due() {
+    if (m_store->spool_file_bytes() > m_spool_limit) {
+        unspool(false);  // the file empties only with its last batch
+        return;
     }
+    const auto& spooled = m_store->spooled();
+    const auto now = std::chrono::steady_clock::now();
+    while (!spooled.empty() && now - spooled.front().at >= m_options.spool_age)
+        unspool_oldest();
 }
 
 void CaptureWriter::spool(Batch& batch) {
-    const auto now = std::chrono::steady_clock::now();
-    if (m_spooled.empty() && batch.payload_bytes() > m_spool_limit) {
-        write_rows(batch);
-        return;
-    }
     m_rows.redact(batch);
     m_spool_buffer.clear();
     encode_batch(batch, m_spool_buffer);
     m_store->spool(m_spool_buffer, static_cast<std::uint32_t>(batch.frames.size()));
-    m_spooled.push_back({batch.frames.size(), m_spool_buffer.size(), now});
-    m_spooled_bytes += m_spool_buffer.size();
     std::uint64_t committed = 0;
     {
         std::lock_guard lock(m_mutex);
@@ -378,7 +374,7 @@ void CaptureWriter::spool(Batch& batch) {
 }
 
 bool CaptureWriter::unspool(bool until_busy) {
-    while (!m_spooled.empty()) {
+    while (!m_store->spooled().empty()) {
         if (until_busy && (queue_busy() || !m_spare_cpu.spare())) return false;
         unspool_oldest();
     }
@@ -393,11 +389,9 @@ void CaptureWriter::unspool_oldest() {
         if (auto decoded = decode_batch(blob, m_unspooled); !decoded) error = decoded.error();
     });
     if (!found) throw SqliteError(m_store->path() + ": the spool is shorter than written");
+    const auto frames = m_store->spooled().front().frames;
     if (!error.empty()) throw SqliteError(m_store->path() + ": " + error);
     m_rows.write(*m_store, m_unspooled, [&] { m_store->unspool(id); });
-    const auto frames = m_spooled.front().frames;
-    m_spooled_bytes -= m_spooled.front().bytes;
-    m_spooled.pop_front();
     m_unspooled.clear();
     std::lock_guard lock(m_mutex);
     m_stats.frames_spooled -= frames;

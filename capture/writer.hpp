@@ -11,7 +11,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,14 +72,6 @@ public:
     std::vector<std::string> files() const;
 
 private:
-    // A batch kept in the file's spool, oldest first: what the writer knows of it without
-    // reading it back.
-    struct Spooled {
-        std::uint64_t frames = 0;
-        std::uint64_t bytes = 0;
-        std::chrono::steady_clock::time_point at;
-    };
-
     void push(BatchEvent event);
     // With m_mutex held: copies the row's payload (and the names it does not view) into the
     // queue's arena and queues it.
@@ -97,8 +88,9 @@ private:
     // until the queue fills again or the host has no CPU to spare. True when the spool is
     // empty.
     bool unspool(bool until_busy);
-    // The oldest batches that waited spool_age, or that leave no room for `incoming_bytes`.
-    void unspool_due(std::uint64_t incoming_bytes);
+    // The oldest batches that waited spool_age; all of them once the spool file passes
+    // spool_bytes (it empties only when no batch is left).
+    void unspool_due();
     void unspool_oldest();
     bool queue_busy() const;
     // With m_mutex held: one frame lost to a full queue, for its session's gap row.
@@ -133,11 +125,9 @@ private:
     std::int64_t m_file_opened_ns = 0;
     BatchRows m_rows;
     const std::uint64_t m_spool_limit;  // bytes; 0 when this file does not spool
-    std::deque<Spooled> m_spooled;
-    std::uint64_t m_spooled_bytes = 0;
-    SpareCpu m_spare_cpu;        // when the host can spare the CPU that rows cost
-    Batch m_unspooled;           // a spooled batch read back
-    amqp::Bytes m_spool_buffer;  // a batch being spooled
+    SpareCpu m_spare_cpu;               // when the host can spare the CPU that rows cost
+    Batch m_unspooled;                  // a spooled batch read back
+    amqp::Bytes m_spool_buffer;         // a batch being spooled
 
     std::thread m_thread;
 };
