@@ -74,7 +74,13 @@ int run_daemon(const DaemonOptions& options) {
         }
     }
     control::ConfigStore store;
-    IoPool network(options.threads);
+    if (options.network_priority != "normal" && options.network_priority != "batch") {
+        std::cerr << "amqpprox: --networkPriority: '" << options.network_priority
+                  << "' is neither normal nor batch\n";
+        return 2;
+    }
+    IoPool network(options.threads, options.network_priority == "batch" ? NetworkPriority::batch
+                                                                        : NetworkPriority::normal);
     asio::io_context control_io(1);
 
     char hostname[256] = "";

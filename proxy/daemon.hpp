@@ -23,6 +23,7 @@ struct DaemonOptions {
     bool capture_idle_priority = false;  // captures' threads under SCHED_IDLE
     int capture_spool_seconds = 10;      // 0: captures write rows as frames arrive
     int threads = 1;
+    std::string network_priority = "normal";  // or "batch": SCHED_BATCH network threads
     int handshake_timeout_ms = 10'000;
     int connect_timeout_ms = 5'000;
     int verbosity = 3;

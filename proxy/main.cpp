@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
     app.add_option("--threads", o.threads, "Network threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
+    app.add_option("--networkPriority", o.network_priority,
+                   "normal, or batch: network threads under SCHED_BATCH, which wait for their "
+                   "turn instead of preempting a busy CPU: less CPU per message when every CPU "
+                   "is busy, a wake-up up to a scheduler slice later")
+        ->check(CLI::IsMember({"normal", "batch"}))
+        ->capture_default_str();
     app.add_option("--handshakeTimeoutMs", o.handshake_timeout_ms,
                    "Drop clients that have not opened a connection by then")
         ->check(CLI::Range(100, 600000))

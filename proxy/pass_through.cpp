@@ -1,11 +1,11 @@
 #include "pass_through.hpp"
 
-#include <array>
 #include <chrono>
 #include <vector>
 
 #include <boost/asio/redirect_error.hpp>
 
+#include "drained_wait.hpp"
 #include "log.hpp"
 
 namespace amqpprox::proxy {
@@ -116,18 +116,20 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
     auto& s = *session;
     const bool from_client = direction == Direction::client_to_broker;
     auto& from = from_client ? s.m_client : s.m_broker;
-    // An idle plain leg waits with a small read of its own and holds no large buffer: it
-    // takes one when bytes keep coming, and gives it back once a read drains the socket
-    // (1,000 idle clients: 7 KiB each, where held buffers would add 64 KiB a side). A TLS
-    // leg keeps its buffer: OpenSSL may hold decrypted bytes the socket no longer shows.
-    // Waiting with async_wait instead would cost an epoll_ctl per wait: Asio re-arms the
-    // socket for every such wait.
-    std::array<std::byte, 512> idle_buffer;
+    const bool tls = from.tls();
+    // A plain leg reads as HAProxy does: with recv while bytes keep coming, and once a read
+    // comes back short (the socket drained), it waits for the next bytes with no system call
+    // (async_wait_drained) and no buffer: it takes one from its thread's spares for each
+    // burst and gives it back when the burst is read (1,000 idle clients hold none). A TLS
+    // leg keeps its buffer and reads through the stream: OpenSSL may hold decrypted bytes
+    // the socket no longer shows.
     ReadBuffer buffer;
-    const std::size_t size = from.tls() ? kTlsReadSize : kReadSize;
-    if (from.tls()) buffer = std::make_unique_for_overwrite<std::byte[]>(size);
-    // While bytes keep coming a plain leg is read with read_now(), as HAProxy does: no trip
-    // through the reactor per read. Every kReadsInARow-th read goes through it all the same,
+    const std::size_t size = tls ? kTlsReadSize : kReadSize;
+    if (tls) buffer = std::make_unique_for_overwrite<std::byte[]>(size);
+    // Nothing has suspended this coroutine since a read found the socket drained: the
+    // condition of async_wait_drained().
+    bool drained = false;
+    // Every kReadsInARow-th read of a busy plain leg goes through the reactor all the same,
     // so that a busy session lets the others on its thread have their turn.
     constexpr int kReadsInARow = 16;
     int in_a_row = 0;
@@ -135,30 +137,42 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
         while (true) {
             boost::system::error_code read_error;
             std::size_t n = 0;
-            std::byte* data = buffer.get();
-            if (!buffer) {
-                data = idle_buffer.data();
-                n = co_await from.async_read_some(asio::buffer(idle_buffer),
+            if (tls) {
+                n = co_await from.async_read_some(asio::buffer(buffer.get(), size),
                                                   asio::redirect_error(use_awaitable, read_error));
-                in_a_row = 0;
-                if (n == idle_buffer.size()) buffer = take_read_buffer();
-            } else if (!from.tls() && ++in_a_row < kReadsInARow) {
-                n = from.read_now(asio::buffer(data, size), read_error);
+            } else {
+                if (drained) {
+                    co_await async_wait_drained(from.socket(),
+                                                asio::redirect_error(use_awaitable, read_error));
+                    drained = false;
+                    in_a_row = 0;
+                }
+                if (!read_error) {
+                    if (!buffer) buffer = take_read_buffer();
+                    if (++in_a_row < kReadsInARow) {
+                        n = from.read_now(asio::buffer(buffer.get(), size), read_error);
+                    } else {
+                        in_a_row = 0;
+                        n = co_await from.async_read_some(
+                            asio::buffer(buffer.get(), size),
+                            asio::redirect_error(use_awaitable, read_error));
+                    }
+                }
                 if (read_error == asio::error::would_block) {
                     give_back(buffer);
+                    drained = true;
                     continue;
                 }
-            } else {
-                in_a_row = 0;
-                n = co_await from.async_read_some(asio::buffer(data, size),
-                                                  asio::redirect_error(use_awaitable, read_error));
             }
             if (read_error) {
                 s.note_dropped(from_client);
                 break;
             }
+            // A short read drained the socket (checked before anything below can suspend).
+            drained = !tls && n < size;
             // Paused: what was read waits here and nothing more is read, so TCP pushes back.
             while (from_client && s.m_paused && !s.m_graceful && !s.m_closed) {
+                drained = false;
                 boost::system::error_code ignored;
                 co_await s.m_resume.async_wait(asio::redirect_error(use_awaitable, ignored));
             }
@@ -168,7 +182,7 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
             // Relaxed: STAT and CONN read totals; nothing is ordered by them.
             bytes.fetch_add(n, std::memory_order_relaxed);
             packets.fetch_add(1, std::memory_order_relaxed);
-            const amqp::ByteView read(data, n);
+            const amqp::ByteView read(buffer.get(), n);
             // The frames of one read arrived together: one clock reading for all of them.
             const auto read_ns = s.m_recorder.recording() ? capture::now_ns() : 0;
             if (const auto error = s.take(direction, read)) {
@@ -188,10 +202,12 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
                 // Closing: nothing passes; the client's answer turns into the broker's Close.
                 if (s.m_client_closing && !s.m_broker_close_sent) {
                     s.m_broker_close_sent = true;
+                    drained = false;
                     co_await write_to(session, false,
                                       amqp::connection_close_frame(amqp::reply::success, "OK"));
                 }
                 if (s.m_broker_closed) break;
+                if (drained) give_back(buffer);
                 continue;
             }
             boost::system::error_code write_error;
@@ -202,12 +218,16 @@ awaitable<> PassThrough::pump(std::shared_ptr<Session> session, Direction direct
             if (read_ns != 0) s.record_read(direction, read, read_ns);
             // As a failed async_write would.
             if (write_error) throw boost::system::system_error(write_error);
-            if (!rest.empty()) co_await write_to(session, !from_client, rest);
-            // A short read drained the socket: wait with the small read again (another recv
-            // now would only find nothing).
-            if (!from.tls() && data == buffer.get() && n < size) give_back(buffer);
+            if (!rest.empty()) {
+                drained = false;
+                co_await write_to(session, !from_client, rest);
+            }
+            if (drained) give_back(buffer);
             // LIMIT DATA_RATE: the next read from the client waits for its share.
-            if (from_client && s.m_limits) co_await pace(s.m_limits, n);
+            if (from_client && s.m_limits && !s.m_limits->count_read(n)) {
+                drained = false;
+                co_await pace(s.m_limits);
+            }
         }
     } catch (const boost::system::system_error&) {
         // Writing failed: almost always the side written to (a Close to the client during

@@ -58,9 +58,14 @@ void SessionLimits::on_read(std::size_t bytes, LimitClock::time_point now) {
                                std::to_string(*m_alarm_rate) + " bytes per second");
 }
 
-awaitable<> pace(std::shared_ptr<SessionLimits> limits, std::size_t bytes) {
+bool SessionLimits::count_read(std::size_t bytes) {
+    const auto now = LimitClock::now();
+    on_read(bytes, now);
+    return !m_bucket || m_bucket->wait(now) == std::chrono::nanoseconds::zero();
+}
+
+awaitable<> pace(std::shared_ptr<SessionLimits> limits) {
     auto& l = *limits;
-    l.on_read(bytes, LimitClock::now());
     while (!l.m_cancelled) {
         const auto now = LimitClock::now();
         l.refresh(now);

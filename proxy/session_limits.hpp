@@ -26,11 +26,15 @@ public:
     SessionLimits(const SessionLimits&) = delete;
     SessionLimits& operator=(const SessionLimits&) = delete;
 
+    // Counts a read of `bytes` from the client: true when the next read may go at once, false
+    // when pace() must be awaited first (DATA_RATE). It does not suspend, so a reader that
+    // needs no pacing keeps its place (see async_wait_drained).
+    bool count_read(std::size_t bytes);
     // The session is closing: a reader waiting in pace() goes on at once.
     void cancel();
 
 private:
-    friend awaitable<> pace(std::shared_ptr<SessionLimits> limits, std::size_t bytes);
+    friend awaitable<> pace(std::shared_ptr<SessionLimits> limits);
 
     // Re-reads the data-rate limits when the configuration changed since the last look.
     void refresh(control::LimitClock::time_point now);
@@ -50,9 +54,9 @@ private:
     std::optional<control::LimitClock::time_point> m_alarmed_window;  // logged for this one
 };
 
-// Called after each read from the client, with its size: returns when the client may be read
-// from again under DATA_RATE (at once when no limit applies). While it waits nothing is read,
-// so TCP pushes back on the client. Wakes at least every 100 ms to pick up LIMIT changes.
-awaitable<> pace(std::shared_ptr<SessionLimits> limits, std::size_t bytes);
+// After count_read() said to wait: returns when the client may be read from again under
+// DATA_RATE. While it waits nothing is read, so TCP pushes back on the client. Wakes at least
+// every 100 ms to pick up LIMIT changes.
+awaitable<> pace(std::shared_ptr<SessionLimits> limits);
 
 }  // namespace amqpprox::proxy

@@ -4,10 +4,14 @@
 # once the machine has settled. Prints each run's p50/p99 per direction and the p99 each
 # proxy adds (path p99 minus the direct p99 of the same round), as proxy_bench.sh does,
 # without its throughput, connection and RabbitMQ parts.
+# With OTHER_ARGS set, a second amqpprox of the same build with those options takes its turn
+# too (amqpprox+, e.g. OTHER_ARGS="--networkPriority batch").
 #   tests/bench/latency.sh BUILD_DIR [ROUNDS] [SECONDS]
 # Environment: PROXY_THREADS (2), LAT_CONNS (4), LAT_RATE (500 messages/s per connection);
 # PROXY_CPUS and PEER_CPUS (taskset lists, e.g. 1 and 0) pin both proxies, and the sink with
-# the client, so that a proxy has a core nothing else wakes on.
+# the client, so that a proxy has a core nothing else wakes on; HOGS (0) busy loops run through
+# each round's measurements (started once the machine has settled), for the latency when no
+# CPU is idle.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: latency.sh BUILD_DIR [ROUNDS] [SECONDS]}" && pwd)
@@ -16,7 +20,7 @@ seconds=${3:-8}
 threads=${PROXY_THREADS:-2}
 lat_conns=${LAT_CONNS:-4}
 lat_rate=${LAT_RATE:-500}
-sink=17651 haproxy_port=17652 amqpprox_port=17653
+sink=17651 haproxy_port=17652 amqpprox_port=17653 other_port=17654
 source "$root/tests/bench/lib.sh"
 bench_setup latency
 
@@ -26,18 +30,30 @@ pids+=($!)
 wait_port "$sink"
 start_haproxy haproxy "$haproxy_port" "$sink" "$threads"
 start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port" "$sink" --threads "$threads"
+names=(direct haproxy amqpprox)
+if [[ -n ${OTHER_ARGS:-} ]]; then
+  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
+  start_amqpprox other "$build/proxy/amqpprox" "$other_port" "$sink" --threads "$threads" $OTHER_ARGS
+  names+=(amqpprox+)
+fi
 if [[ -n ${PROXY_CPUS:-} ]]; then
   for p in "${pids[@]:1}"; do taskset -a -cp "$PROXY_CPUS" "$p" > /dev/null; done
 fi
 
-names=(direct haproxy amqpprox)
-declare -A port=([direct]=$sink [haproxy]=$haproxy_port [amqpprox]=$amqpprox_port)
+declare -A port=([direct]=$sink [haproxy]=$haproxy_port [amqpprox]=$amqpprox_port [amqpprox+]=$other_port)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3)"
-echo "settings: $lat_conns connections x $lat_rate msg/s, 100 B bodies, $seconds s a run (first second dropped), amqpprox --threads $threads, HAProxy nbthread $threads${PROXY_CPUS:+, proxies on CPUs $PROXY_CPUS}${PEER_CPUS:+, sink and client on CPUs $PEER_CPUS}; start $(date -u +%H:%M:%S) UTC"
+echo "settings: $lat_conns connections x $lat_rate msg/s, 100 B bodies, $seconds s a run (first second dropped), amqpprox --threads $threads, HAProxy nbthread $threads${OTHER_ARGS:+, amqpprox+ = amqpprox $OTHER_ARGS}${PROXY_CPUS:+, proxies on CPUs $PROXY_CPUS}${PEER_CPUS:+, sink and client on CPUs $PEER_CPUS}${HOGS:+, $HOGS busy loops during the runs}; start $(date -u +%H:%M:%S) UTC"
 printf '%-6s %-9s %9s %9s %9s %9s %9s %9s\n' round path "c->s p50" "c->s p99" "s->c p50" \
   "s->c p99" "added c>s" "added s>c"
+hogs=${HOGS:-0}
 for round in $(seq "$rounds"); do
   settle
+  hog_pids=()
+  for _ in $(seq "$hogs"); do
+    sh -c 'while :; do :; done' &
+    hog_pids+=($!)
+    pids+=($!)
+  done
   declare -A out99 back99
   for name in "${names[@]}"; do
     read -r _ _ _ _ _ out50 out99[$name] back50 back99[$name] < <(peer "$build/tests/bench/amqp_blast" \
@@ -50,5 +66,6 @@ for round in $(seq "$rounds"); do
     printf '%-6s %-9s %9s %9s %9s %9s %9s %9s\n' "$round" "$name" "$out50" "${out99[$name]}" \
       "$back50" "${back99[$name]}" "$added_out" "$added_back"
   done
+  if ((hogs > 0)); then kill "${hog_pids[@]}" 2> /dev/null || true; fi
 done
 echo "end: $(date -u +%H:%M:%S) UTC"

@@ -7,7 +7,9 @@
 # (/proc/PID/stat, 10 ms ticks) over the run / (2 x MESSAGES), each message counted going in
 # and coming out. It prints each run, then the medians.
 #   tests/bench/message_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS] [OTHER_AMQPPROX]
-# Environment: PROXY_THREADS (1: amqpprox --threads, both builds, and HAProxy nbthread).
+# Environment: PROXY_THREADS (1: amqpprox --threads, both builds, and HAProxy nbthread);
+# OTHER_ARGS: options for the other amqpprox only (with this build's binary as the other, a
+# before/after of an option, e.g. "--networkPriority batch").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 usage="usage: message_cpu.sh BUILD_DIR [MESSAGES] [BODY_BYTES] [ROUNDS] [OTHER_AMQPPROX]"
@@ -29,14 +31,15 @@ start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port" "$broker" --thr
 pid[amqpprox]=$started port[amqpprox]=$amqpprox_port
 names=(amqpprox haproxy)
 if [[ -n $other ]]; then
-  start_amqpprox other "$other" "$other_port" "$broker" --threads "$threads"
+  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
+  start_amqpprox other "$other" "$other_port" "$broker" --threads "$threads" ${OTHER_ARGS:-}
   pid[other]=$started port[other]=$other_port
   names=(amqpprox other haproxy)
 fi
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 declare -A runs
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
-echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $messages messages of $body B a run; amqpprox --threads $threads, HAProxy nbthread $threads${other:+; other = $other}"
+echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $messages messages of $body B a run; amqpprox --threads $threads, HAProxy nbthread $threads${other:+; other = $other ${OTHER_ARGS:-}}"
 for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     settle
