@@ -102,3 +102,28 @@ CFG
   pids+=("$started")
   wait_port "$2"
 }
+
+# start_broker_paths BUILD OTHER THREADS: a throwaway RabbitMQ on $broker, and in front of it
+# HAProxy on $haproxy_port, BUILD's amqpprox on $amqpprox_port and, when OTHER (another
+# amqpprox binary) is not empty, it on $other_port with the options in OTHER_ARGS; sets the
+# associative arrays pid and port and the array names (the paths, in turn order).
+start_broker_paths() {
+  local build=$1 other=$2 threads=$3
+  start_rabbitmq
+  declare -gA pid port
+  start_haproxy haproxy "$haproxy_port" "$broker" "$threads"
+  pid[haproxy]=$started port[haproxy]=$haproxy_port
+  start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port" "$broker" --threads "$threads"
+  pid[amqpprox]=$started port[amqpprox]=$amqpprox_port
+  names=(amqpprox haproxy)
+  if [[ -n $other ]]; then
+    # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
+    start_amqpprox other "$other" "$other_port" "$broker" --threads "$threads" ${OTHER_ARGS:-}
+    pid[other]=$started port[other]=$other_port
+    names=(amqpprox other haproxy)
+  fi
+}
+
+# cpu_ticks PID: utime + stime of a process, in clock ticks (fields 14 and 15 of
+# /proc/PID/stat).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }

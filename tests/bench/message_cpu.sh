@@ -23,29 +23,16 @@ broker=5991 haproxy_port=5992 amqpprox_port=5993 other_port=5994
 source "$root/tests/bench/lib.sh"
 bench_setup message-cpu
 
-start_rabbitmq
-declare -A pid port
-start_haproxy haproxy "$haproxy_port" "$broker" "$threads"
-pid[haproxy]=$started port[haproxy]=$haproxy_port
-start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port" "$broker" --threads "$threads"
-pid[amqpprox]=$started port[amqpprox]=$amqpprox_port
-names=(amqpprox haproxy)
-if [[ -n $other ]]; then
-  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
-  start_amqpprox other "$other" "$other_port" "$broker" --threads "$threads" ${OTHER_ARGS:-}
-  pid[other]=$started port[other]=$other_port
-  names=(amqpprox other haproxy)
-fi
-ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+start_broker_paths "$build" "$other" "$threads"
 declare -A runs
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
 echo "start: $(date -u +%H:%M) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg); $messages messages of $body B a run; amqpprox --threads $threads, HAProxy nbthread $threads${other:+; other = $other ${OTHER_ARGS:-}}"
 for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     settle
-    before=$(ticks "${pid[$name]}")
+    before=$(cpu_ticks "${pid[$name]}")
     read -r pub con < <("$build/tests/bench/amqp_load" 127.0.0.1 "${port[$name]}" "q-$name" "$messages" "$body")
-    after=$(ticks "${pid[$name]}")
+    after=$(cpu_ticks "${pid[$name]}")
     us=$(awk -v t=$((after - before)) -v m="$messages" 'BEGIN {printf "%.2f", t * 10000 / (2 * m)}')
     runs[$name]+=" $us"
     printf 'round %-3s %-9s %4d ticks  %5s us CPU per message  (publish %s, consume %s msg/s)\n' \

@@ -19,7 +19,8 @@
 #   tests/bench/proxy_bench.sh BUILD_DIR [ROUNDS] [SECONDS]
 # Environment: PROXY_THREADS (2: amqpprox --threads and HAProxy nbthread), CONNS (4),
 # CONNECTORS (8), LAT_CONNS (4), LAT_RATE (500 messages/s per connection), IDLE (1000),
-# RMQ_MESSAGES (200000), RMQ_CONNECTIONS (1000).
+# RMQ_MESSAGES (200000), RMQ_CONNECTIONS (1000), PROXY_ARGS (more options for every amqpprox
+# it starts, e.g. "--networkPriority batch").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: proxy_bench.sh BUILD_DIR [ROUNDS] [SECONDS]}" && pwd)
@@ -57,11 +58,12 @@ try_client() { "$@" 2>> "$tmp/blast.err" || { echo "proxy_bench: failed: ${*##*/
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # proxy NAME LISTEN_PORT DEST_PORT [OPTION...]: this build's amqpprox with the bench's threads.
-proxy() { start_amqpprox "$1" "$build/proxy/amqpprox" "$2" "$3" --threads "$threads" "${@:4}"; }
+# shellcheck disable=SC2086 # PROXY_ARGS: options, split at spaces
+proxy() { start_amqpprox "$1" "$build/proxy/amqpprox" "$2" "$3" --threads "$threads" "${@:4}" ${PROXY_ARGS:-}; }
 
 # ------------------------------------------------------------------ set-up
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
-echo "settings: rounds $rounds, $seconds s per throughput/connect run, proxies with $threads threads (HAProxy nbthread $threads), ulimit -n $(ulimit -n)"
+echo "settings: rounds $rounds, $seconds s per throughput/connect run, proxies with $threads threads (HAProxy nbthread $threads)${PROXY_ARGS:+, amqpprox $PROXY_ARGS}, ulimit -n $(ulimit -n)"
 echo "start: $(date -u +%H:%M:%S) UTC, load average $(load_avg)"
 
 "$build/tests/bench/amqp_sink" "$sink_discard" discard > "$tmp/sink_discard.log" 2>&1 &

@@ -23,20 +23,7 @@ command -v perf > /dev/null || { echo "syscalls.sh: needs perf (apt-get install 
 source "$root/tests/bench/lib.sh"
 bench_setup syscalls
 
-start_rabbitmq
-declare -A pid port
-start_haproxy haproxy "$haproxy_port" "$broker" "$threads"
-pid[haproxy]=$started port[haproxy]=$haproxy_port
-start_amqpprox amqpprox "$build/proxy/amqpprox" "$amqpprox_port" "$broker" --threads "$threads"
-pid[amqpprox]=$started port[amqpprox]=$amqpprox_port
-names=(amqpprox haproxy)
-if [[ -n $other ]]; then
-  # shellcheck disable=SC2086 # OTHER_ARGS: options, split at spaces
-  start_amqpprox other "$other" "$other_port" "$broker" --threads "$threads" ${OTHER_ARGS:-}
-  pid[other]=$started port[other]=$other_port
-  names=(amqpprox other haproxy)
-fi
-ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+start_broker_paths "$build" "$other" "$threads"
 events=(syscalls:sys_enter_recvfrom syscalls:sys_exit_recvfrom syscalls:sys_enter_sendto
   syscalls:sys_enter_epoll_wait syscalls:sys_enter_epoll_ctl)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(haproxy -v | head -n 1 | cut -d' ' -f1-3); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server)"
@@ -45,12 +32,12 @@ printf '%-5s %-9s %7s %9s %9s %9s %11s %9s\n' round path "CPU µs" recvfrom "(EA
 for round in $(seq "$rounds"); do
   for name in "${names[@]}"; do
     settle
-    before=$(ticks "${pid[$name]}")
+    before=$(cpu_ticks "${pid[$name]}")
     # The exit event, filtered, counts the reads that found nothing.
     perf stat -x, -o "$tmp/stat" -p "${pid[$name]}" -e "${events[0]}" -e "${events[1]}" \
       --filter 'ret == -11' -e "${events[2]}" -e "${events[3]}" -e "${events[4]}" -- \
       "$build/tests/bench/amqp_load" 127.0.0.1 "${port[$name]}" "q-$name" "$messages" "$body" > /dev/null
-    after=$(ticks "${pid[$name]}")
+    after=$(cpu_ticks "${pid[$name]}")
     awk -F, -v r="$round" -v n="$name" -v m=$((2 * messages)) -v t=$((after - before)) '
       $3 ~ /sys_enter_recvfrom/ {recv = $1} $3 ~ /sys_exit_recvfrom/ {again = $1}
       $3 ~ /sendto/ {send = $1} $3 ~ /epoll_wait/ {wait = $1} $3 ~ /epoll_ctl/ {ctl = $1}
