@@ -2,6 +2,7 @@
 
 #include "file_store.hpp"
 #include "frame_facts.hpp"
+#include "spool_codec.hpp"
 
 namespace amqpprox::capture {
 namespace {
@@ -120,7 +121,7 @@ void BatchRows::handle(FileStore& store, BatchEvent& event) {
         event);
 }
 
-std::uint64_t BatchRows::write(FileStore& store, Batch& batch, const std::function<void()>& also) {
+std::uint64_t BatchRows::write(FileStore& store, Batch& batch, std::uint64_t spooled_seq) {
     m_redacted.clear();              // the last batch's rows are committed (or rolled back)
     for (const auto id : m_dirty) {  // left over when the last batch failed
         if (auto it = m_sessions.find(id); it != m_sessions.end()) it->second.dirty = false;
@@ -163,9 +164,20 @@ std::uint64_t BatchRows::write(FileStore& store, Batch& batch, const std::functi
         store.upsert(it->second.row);
         it->second.dirty = false;
     }
-    if (also) also();
+    if (spooled_seq != 0) store.unspool(spooled_seq);
     store.commit();
     return payload_bytes;
+}
+
+std::uint32_t BatchRows::write_oldest_spooled(FileStore& store, Batch& scratch) {
+    const auto oldest = store.spooled().front();
+    if (auto decoded = decode_batch(store.read_oldest_spooled(), scratch); !decoded) {
+        throw SqliteError(store.path() + ": spooled batch " + std::to_string(oldest.seq) + ": " +
+                          decoded.error());
+    }
+    write(store, scratch, oldest.seq);
+    scratch.clear();
+    return oldest.frames;
 }
 
 }  // namespace amqpprox::capture

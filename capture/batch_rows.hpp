@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -22,10 +21,13 @@ class BatchRows {
 public:
     explicit BatchRows(bool redact_credentials) : m_redact(redact_credentials) {}
 
-    // Writes `batch` into `store` in one transaction, running `also` inside it last (to
-    // delete the spool row the batch came from), and returns the payload bytes stored.
+    // Writes `batch` into `store` in one transaction and returns the payload bytes stored.
+    // `spooled_seq`: the spooled batch it is (0: none), marked as rows in that transaction.
     // Throws SqliteError; the transaction is then rolled back.
-    std::uint64_t write(FileStore& store, Batch& batch, const std::function<void()>& also = {});
+    std::uint64_t write(FileStore& store, Batch& batch, std::uint64_t spooled_seq = 0);
+    // Writes the oldest batch spooled in `store` as rows (decoded into `scratch`) and returns
+    // its frame count. Throws SqliteError, also for a batch that does not decode.
+    std::uint32_t write_oldest_spooled(FileStore& store, Batch& scratch);
 
     // Redacts the credentials in the batch's Connection methods, as write() does: for a
     // batch about to be spooled, so that no password reaches the file in any form. The

@@ -279,14 +279,11 @@ void FileStore::spool(amqp::ByteView batch, std::uint32_t frames) {
     m_spool->append(++m_spool_seq, frames, batch);
 }
 
-bool FileStore::read_oldest_spooled(
-    const std::function<void(std::int64_t id, amqp::ByteView)>& read) {
-    if (spooled().empty()) return false;
-    const auto seq = m_spool->entries().front().seq;
-    read(static_cast<std::int64_t>(seq), m_spool->read_oldest(m_spool_read));
-    // A batch of large bodies (up to the queue's 64 MiB) is not held on to afterwards.
+amqp::ByteView FileStore::read_oldest_spooled() {
+    // The last batch's buffer, if it held large bodies (up to the queue's 64 MiB), is not
+    // held on to.
     if (m_spool_read.capacity() > (std::size_t{16} << 20)) amqp::Bytes().swap(m_spool_read);
-    return true;
+    return m_spool->read_oldest(m_spool_read);
 }
 
 const std::deque<SpoolEntry>& FileStore::spooled() const {
@@ -294,11 +291,11 @@ const std::deque<SpoolEntry>& FileStore::spooled() const {
     return m_spool ? m_spool->entries() : kNone;
 }
 
-void FileStore::unspool(std::int64_t id) {
+void FileStore::unspool(std::uint64_t seq) {
     // Numbers are text in meta, like its other values.
-    const auto text = std::to_string(id);
+    const auto text = std::to_string(seq);
     m_set_spooled_through->bind(1, std::string_view(text)).run();
-    m_unspooled = static_cast<std::uint64_t>(id);
+    m_unspooled = seq;
 }
 
 std::uint64_t FileStore::size_bytes() const {

@@ -3,7 +3,6 @@
 // thread only.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,16 +46,16 @@ public:
     // Keeps a batch whole (spool_codec.hpp) in the spool file (spool_file.hpp): committed
     // when this returns, as far as a killed process goes.
     void spool(amqp::ByteView batch, std::uint32_t frames);
-    // Calls `read` with the oldest spooled batch and its number (the view is valid during
-    // the call only); false when the spool is empty.
-    bool read_oldest_spooled(const std::function<void(std::int64_t id, amqp::ByteView)>& read);
     // The batches spooled and not yet rows, oldest first.
     const std::deque<SpoolEntry>& spooled() const;
+    // The oldest of them (spooled() not empty), valid until the next call. Throws
+    // SqliteError.
+    amqp::ByteView read_oldest_spooled();
     // Bytes of the spool file (rows already written count until it empties).
     std::uint64_t spool_file_bytes() const { return m_spool ? m_spool->size_bytes() : 0; }
-    // Inside the transaction that writes a spooled batch's rows: records that it is rows
+    // Inside the transaction that writes spooled batch `seq`'s rows: records that it is rows
     // (meta.spooled_through). The spool forgets it once the transaction commits.
-    void unspool(std::int64_t id);
+    void unspool(std::uint64_t seq);
 
     // Reopen: bytes at the end of the spool file that a crash cut short (a batch that was
     // never reported committed), dropped.

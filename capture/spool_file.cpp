@@ -45,25 +45,19 @@ std::uint64_t read_spooled_through(Database& db) {
 
 SpoolScan scan_spool_file(const std::string& path, std::uint64_t spooled_through) {
     SpoolScan scan;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         if (errno == ENOENT) return scan;
         fail(path, "cannot open");
     }
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        ::close(fd);
-        fail(path, "cannot read");
-    }
+    if (::fstat(fd.get(), &st) != 0) fail(path, "cannot read");
     const auto size = static_cast<std::uint64_t>(st.st_size);
     std::uint64_t offset = 0;
     std::byte header[kHeaderBytes];
     while (true) {
-        const auto got = ::pread(fd, header, kHeaderBytes, static_cast<off_t>(offset));
-        if (got < 0) {
-            ::close(fd);
-            fail(path, "cannot read");
-        }
+        const auto got = ::pread(fd.get(), header, kHeaderBytes, static_cast<off_t>(offset));
+        if (got < 0) fail(path, "cannot read");
         if (got == 0) break;
         amqp::Reader r(amqp::ByteView(header, static_cast<std::size_t>(got)));
         const auto magic = r.u32();
@@ -73,7 +67,6 @@ SpoolScan scan_spool_file(const std::string& path, std::uint64_t spooled_through
         e.length = r.u32();
         e.offset = offset + kHeaderBytes;
         if (r.ok() && magic != kRecordMagic) {
-            ::close(fd);
             throw SqliteError(path + ": not a capture spool (at offset " + std::to_string(offset) +
                               ")");
         }
@@ -85,18 +78,19 @@ SpoolScan scan_spool_file(const std::string& path, std::uint64_t spooled_through
         if (e.seq > spooled_through) scan.entries.push_back(e);
         offset = e.offset + e.length;
     }
-    ::close(fd);
     return scan;
 }
 
 SpoolFile::SpoolFile(std::string path, SpoolScan scan)
     : m_path(std::move(path)), m_entries(std::move(scan.entries)) {
-    m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0) fail(m_path, "cannot open");
+    m_fd.reset(::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!m_fd) fail(m_path, "cannot open");
     // A cut record at the end goes: appends start after the last whole one.
     m_size = m_entries.empty() ? 0 : m_entries.back().offset + m_entries.back().length;
     if (m_entries.empty() || scan.cut_bytes > 0) {
-        if (::ftruncate(m_fd, static_cast<off_t>(m_size)) != 0) fail(m_path, "cannot truncate");
+        if (::ftruncate(m_fd.get(), static_cast<off_t>(m_size)) != 0) {
+            fail(m_path, "cannot truncate");
+        }
     }
 }
 
@@ -132,7 +126,7 @@ void SpoolFile::append(std::uint64_t seq, std::uint32_t frames, amqp::ByteView b
             rest[count++] = {static_cast<std::byte*>(part.iov_base) + skip, part.iov_len - skip};
             skip = 0;
         }
-        const auto wrote = ::pwritev(m_fd, rest, count, static_cast<off_t>(m_size + done));
+        const auto wrote = ::pwritev(m_fd.get(), rest, count, static_cast<off_t>(m_size + done));
         if (wrote < 0) {
             if (errno == EINTR) continue;
             fail(m_path, "cannot write");
@@ -150,10 +144,11 @@ amqp::ByteView SpoolFile::read_oldest(amqp::Bytes& buffer) const {
     buffer.resize(e.length);
     std::size_t done = 0;
     while (done < e.length) {
-        const auto got = ::pread(m_fd, buffer.data() + done, e.length - done,
+        const auto got = ::pread(m_fd.get(), buffer.data() + done, e.length - done,
                                  static_cast<off_t>(e.offset + done));
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) fail(m_path, "cannot read");
+        if (got < 0) fail(m_path, "cannot read");
+        if (got == 0) throw SqliteError(m_path + ": shorter than the batches written to it");
         done += static_cast<std::size_t>(got);
     }
     return buffer;
@@ -163,15 +158,14 @@ void SpoolFile::written_through(std::uint64_t seq) {
     while (!m_entries.empty() && m_entries.front().seq <= seq)
         m_entries.pop_front();
     if (m_entries.empty() && m_size > 0) {
-        if (::ftruncate(m_fd, 0) != 0) fail(m_path, "cannot truncate");
+        if (::ftruncate(m_fd.get(), 0) != 0) fail(m_path, "cannot truncate");
         m_size = 0;
     }
 }
 
 void SpoolFile::close() {
-    if (m_fd < 0) return;
-    ::close(m_fd);
-    m_fd = -1;
+    if (!m_fd) return;
+    m_fd.reset();
     if (m_entries.empty()) std::filesystem::remove(m_path);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "formats/amqp/bytes.hpp"
+#include "unique_fd.hpp"
 
 namespace amqpprox::capture {
 
@@ -63,15 +64,13 @@ public:
     void written_through(std::uint64_t seq);
     // The file's size: the batches in it, and those before them that are rows already (the
     // file is emptied only once no batch is left).
-    // The file's size: the batches in it, and those before them that are rows already (the
-    // file is emptied only once no batch is left).
     std::uint64_t size_bytes() const { return m_size; }
     // Closes the file, and removes it when no batch is left in it.
     void close();
 
 private:
     std::string m_path;
-    int m_fd = -1;
+    UniqueFd m_fd;
     std::deque<SpoolEntry> m_entries;
     std::uint64_t m_size = 0;
 };

@@ -5,7 +5,6 @@
 #include "batch_rows.hpp"
 #include "file_store.hpp"
 #include "reader.hpp"
-#include "spool_codec.hpp"
 #include "spool_file.hpp"
 
 namespace amqpprox::capture {
@@ -29,27 +28,14 @@ tl::expected<RecoveredSpool, std::string> recover_spool(const std::string& path)
         BatchRows rows(redact);
         for (const auto& session : open_sessions)
             rows.resume(session);
-        Batch batch;
-        while (true) {
-            std::int64_t id = 0;
-            std::string error;
-            const bool found =
-                store.read_oldest_spooled([&](std::int64_t row, amqp::ByteView blob) {
-                    id = row;
-                    if (auto decoded = decode_batch(blob, batch); !decoded) error = decoded.error();
-                });
-            if (!found) break;
-            if (!error.empty()) {
-                return tl::unexpected(path + ": spooled batch " + std::to_string(id) + ": " +
-                                      error);
-            }
-            rows.write(store, batch, [&] { store.unspool(id); });
+        Batch scratch;
+        while (!store.spooled().empty()) {
+            done.frames += rows.write_oldest_spooled(store, scratch);
             ++done.batches;
-            done.frames += batch.frames.size();
         }
         done.cut_bytes = store.spool_cut_bytes();
         store.close();
-    } catch (const SqliteError& e) {  // also a spool file that cannot be read
+    } catch (const SqliteError& e) {  // also a spool that cannot be read or decoded
         return tl::unexpected(std::string(e.what()));
     }
     return done;

@@ -331,12 +331,23 @@ void CaptureWriter::store(Batch& batch, Traffic traffic, bool stopping) {
 
 void CaptureWriter::write_rows(Batch& batch) {
     const auto payload_bytes = m_rows.write(*m_store, batch);
+    count_committed(batch.frames.size(), payload_bytes, false);
+}
+
+// A batch is committed once its rows are, or once it is spooled (a killed process loses
+// neither).
+void CaptureWriter::count_committed(std::uint64_t frames, std::uint64_t payload_bytes,
+                                    bool spooled) {
     std::uint64_t committed = 0;
     {
         std::lock_guard lock(m_mutex);
-        m_stats.frames_committed += batch.frames.size();
+        m_stats.frames_committed += frames;
         m_stats.payload_bytes_committed += payload_bytes;
         ++m_stats.commits;
+        if (spooled) {
+            m_stats.frames_spooled += frames;
+            ++m_stats.batches_spooled;
+        }
         committed = m_stats.frames_committed;
     }
     if (m_options.on_commit) m_options.on_commit(committed);
@@ -358,41 +369,20 @@ void CaptureWriter::spool(Batch& batch) {
     m_spool_buffer.clear();
     encode_batch(batch, m_spool_buffer);
     m_store->spool(m_spool_buffer, static_cast<std::uint32_t>(batch.frames.size()));
-    std::uint64_t committed = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        m_stats.frames_committed += batch.frames.size();
-        m_stats.frames_spooled += batch.frames.size();
-        ++m_stats.batches_spooled;
-        m_stats.payload_bytes_committed += batch.payload_bytes();
-        ++m_stats.commits;
-        committed = m_stats.frames_committed;
-    }
-    if (m_options.on_commit) m_options.on_commit(committed);
+    count_committed(batch.frames.size(), batch.payload_bytes(), true);
     // A large spool buffer is not kept through quiet times.
     if (m_spool_buffer.capacity() > (std::size_t{16} << 20)) amqp::Bytes().swap(m_spool_buffer);
 }
 
-bool CaptureWriter::unspool(bool until_busy) {
+void CaptureWriter::unspool(bool until_busy) {
     while (!m_store->spooled().empty()) {
-        if (until_busy && (queue_busy() || !m_spare_cpu.spare())) return false;
+        if (until_busy && (queue_busy() || !m_spare_cpu.spare())) return;
         unspool_oldest();
     }
-    return true;
 }
 
 void CaptureWriter::unspool_oldest() {
-    std::int64_t id = 0;
-    std::string error;
-    const bool found = m_store->read_oldest_spooled([&](std::int64_t row, amqp::ByteView blob) {
-        id = row;
-        if (auto decoded = decode_batch(blob, m_unspooled); !decoded) error = decoded.error();
-    });
-    if (!found) throw SqliteError(m_store->path() + ": the spool is shorter than written");
-    const auto frames = m_store->spooled().front().frames;
-    if (!error.empty()) throw SqliteError(m_store->path() + ": " + error);
-    m_rows.write(*m_store, m_unspooled, [&] { m_store->unspool(id); });
-    m_unspooled.clear();
+    const auto frames = m_rows.write_oldest_spooled(*m_store, m_unspooled);
     std::lock_guard lock(m_mutex);
     m_stats.frames_spooled -= frames;
 }

@@ -84,10 +84,10 @@ private:
     void store(Batch& batch, Traffic traffic, bool stopping);
     void write_rows(Batch& batch);
     void spool(Batch& batch);
+    void count_committed(std::uint64_t frames, std::uint64_t payload_bytes, bool spooled);
     // Turns spooled batches into rows, oldest first: all of them, or (with `until_busy`)
-    // until the queue fills again or the host has no CPU to spare. True when the spool is
-    // empty.
-    bool unspool(bool until_busy);
+    // until the queue fills again or the host has no CPU to spare.
+    void unspool(bool until_busy);
     // The oldest batches that waited spool_age; all of them once the spool file passes
     // spool_bytes (it empties only when no batch is left).
     void unspool_due();

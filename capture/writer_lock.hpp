@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "unique_fd.hpp"
+
 namespace amqpprox::capture {
 
 class WriterLock {
@@ -14,15 +16,9 @@ public:
     // the file cannot be opened.
     static std::optional<WriterLock> try_lock(const std::string& path);
 
-    WriterLock(WriterLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
-    WriterLock& operator=(WriterLock&& other) noexcept;
-    WriterLock(const WriterLock&) = delete;
-    WriterLock& operator=(const WriterLock&) = delete;
-    ~WriterLock();
-
 private:
-    explicit WriterLock(int fd) : m_fd(fd) {}
-    int m_fd = -1;
+    explicit WriterLock(UniqueFd fd) : m_fd(std::move(fd)) {}
+    UniqueFd m_fd;  // closing it releases the lock
 };
 
 }  // namespace amqpprox::capture
