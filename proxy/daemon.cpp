@@ -79,8 +79,9 @@ int run_daemon(const DaemonOptions& options) {
                   << "' is neither normal nor batch\n";
         return 2;
     }
-    IoPool network(options.threads, options.network_priority == "batch" ? NetworkPriority::batch
-                                                                        : NetworkPriority::normal);
+    IoPool network(options.threads, options.network_priority == "batch"
+                                        ? capture::ThreadPriority::batch
+                                        : capture::ThreadPriority::normal);
     asio::io_context control_io(1);
 
     char hostname[256] = "";

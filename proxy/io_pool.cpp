@@ -1,17 +1,12 @@
 #include "io_pool.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <string>
-
-#include <sched.h>
 
 #include "log.hpp"
 
 namespace amqpprox::proxy {
 
-IoPool::IoPool(int threads, NetworkPriority priority) : m_priority(priority) {
+IoPool::IoPool(int threads, capture::ThreadPriority priority) : m_priority(priority) {
     for (int i = 0; i < std::max(threads, 1); ++i) {
         // Concurrency hint 1: Asio may then keep completions on the thread's own queue.
         m_contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -31,12 +26,9 @@ asio::io_context& IoPool::next() {
 void IoPool::start() {
     for (auto& context : m_contexts) {
         m_threads.emplace_back([io = context.get(), priority = m_priority] {
-            // Per thread when the pid is 0; lowering the policy needs no privilege.
-            const sched_param param{};
-            if (priority == NetworkPriority::batch &&
-                sched_setscheduler(0, SCHED_BATCH, &param) != 0)
-                log(LogLevel::warning, std::string("network thread: SCHED_BATCH: ") +
-                                           std::strerror(errno) + "; running at the normal policy");
+            if (const auto error = capture::apply_thread_priority(priority); !error.empty())
+                log(LogLevel::warning,
+                    "network thread: " + error + "; running at the normal policy");
             io->run();
         });
     }

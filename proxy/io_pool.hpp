@@ -4,28 +4,20 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "asio.hpp"
+#include "capture/thread_priority.hpp"
 
 namespace amqpprox::proxy {
 
-// How the network threads ask the kernel's scheduler for a CPU.
-enum class NetworkPriority : std::uint8_t {
-    normal,  // SCHED_OTHER: a thread woken by bytes preempts what runs, as HAProxy's do
-    // SCHED_BATCH: a woken thread waits for the running task's turn instead of preempting
-    // it. When every CPU is busy (a client and a broker beside the proxy), the proxy then
-    // reads bursts instead of single messages, for less CPU per message, and a wake-up can
-    // wait up to a scheduler slice (milliseconds). With a CPU idle, nothing changes.
-    batch,
-};
-
 class IoPool {
 public:
-    explicit IoPool(int threads, NetworkPriority priority = NetworkPriority::normal);
+    // `priority`: of every network thread (--networkPriority).
+    explicit IoPool(int threads,
+                    capture::ThreadPriority priority = capture::ThreadPriority::normal);
     ~IoPool();
     IoPool(const IoPool&) = delete;
     IoPool& operator=(const IoPool&) = delete;
@@ -46,7 +38,7 @@ private:
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
     std::vector<std::thread> m_threads;
     std::atomic<std::size_t> m_next{0};
-    NetworkPriority m_priority;
+    capture::ThreadPriority m_priority;
 };
 
 }  // namespace amqpprox::proxy

@@ -22,8 +22,9 @@ int policy_on(asio::io_context& context) {
 
 TEST_CASE("io pool: network threads run at the normal policy, or SCHED_BATCH when asked",
           "[io_pool]") {
-    const auto [priority, expected] = GENERATE(std::pair{NetworkPriority::normal, SCHED_OTHER},
-                                               std::pair{NetworkPriority::batch, SCHED_BATCH});
+    using amqpprox::capture::ThreadPriority;
+    const auto [priority, expected] = GENERATE(std::pair{ThreadPriority::normal, SCHED_OTHER},
+                                               std::pair{ThreadPriority::batch, SCHED_BATCH});
     IoPool pool(2, priority);
     pool.start();
     CHECK(policy_on(pool.main()) == expected);
